@@ -1,0 +1,8 @@
+{#- A JSON array of strings, or a single string, as a varchar[] (lower-cased when asked); NULL otherwise. -#}
+{% macro json_string_list(json_expression, lower=false) -%}
+    {%- set item = "lower(trim(x))" if lower else "x" -%}
+    case json_type({{ json_expression }})
+        when 'ARRAY' then list_transform(from_json({{ json_expression }}, '["VARCHAR"]'), x -> {{ item }})
+        when 'VARCHAR' then list_transform([{{ json_expression }} ->> '$'], x -> {{ item }})
+    end
+{%- endmacro %}

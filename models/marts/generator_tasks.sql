@@ -1,0 +1,50 @@
+with tasks as (
+    select * from {{ ref('int_generator_tasks_folded') }}
+),
+
+batches as (
+    select batch_id from {{ ref('int_generator_batches_folded') }}
+),
+
+step_counts as (
+    select
+        task_id,
+        count(*) as step_count
+    from {{ ref('int_generator_task_steps_derived') }}
+    group by task_id
+),
+
+metric_counts as (
+    select
+        task_id,
+        count(*) as metric_count
+    from {{ ref('int_generator_task_metrics_unnested') }}
+    group by task_id
+)
+
+select
+    tasks.task_id,
+    tasks.model_name,
+    tasks.hardware,
+    tasks.status,
+    tasks.progress,
+    tasks.current_step,
+    tasks.template_type,
+    tasks.template_context,
+    tasks.architecture,
+    tasks.output_dir,
+    tasks.output_file,
+    tasks.error,
+    tasks.creator,
+    tasks.task_type,
+    batches.batch_id,  -- NULL when the task's batch was deleted
+    tasks.started_at,
+    tasks.completed_at,
+    tasks.duration,
+    coalesce(step_counts.step_count, 0) as step_count,
+    coalesce(metric_counts.metric_count, 0) as metric_count,
+    tasks.last_event_at
+from tasks
+left join batches on tasks.batch_id = batches.batch_id
+left join step_counts on tasks.task_id = step_counts.task_id
+left join metric_counts on tasks.task_id = metric_counts.task_id
