@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lock-timeout", type=float, default=300.0, metavar="SECONDS",
                         help="how long to wait for another writer to release the file "
                              "(default: %(default)s)")
-    parser.add_argument("--quiet", action="store_true", help="only print errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     return parser.parse_args(argv)
 
 

@@ -32,7 +32,7 @@ visible_batches as (
     select batch_id from batch_attributes
     union
     select batch_id from tasks
-    where batch_id is not null and batch_id not in (select batch_id from deleted_batches)
+    where batch_id is not null and batch_id not in (select deleted_batches.batch_id from deleted_batches)
 ),
 
 members as (
@@ -45,7 +45,7 @@ members as (
         batch_id,
         task_id
     from tasks
-    where batch_id in (select batch_id from visible_batches)
+    where batch_id in (select visible_batches.batch_id from visible_batches)
 ),
 
 member_counts as (

@@ -91,11 +91,19 @@ batch_snapshots as (
         description,
         task_ids
     from {{ ref('int_generator_export_batches_unnested') }}
+),
+
+unioned as (
+    -- union by name: columns a snapshot does not carry are NULL
+    select * from landed  -- noqa: AM07
+    union all by name
+    select * from task_snapshots
+    union all by name
+    select * from batch_snapshots
 )
 
--- union by name: columns a snapshot does not carry are NULL
-select * from landed
-union all by name
-select * from task_snapshots
-union all by name
-select * from batch_snapshots
+select
+    *,
+    case when event_name like 'batch_%' then 'batch' else 'task' end as entity_kind,
+    case when event_name like 'batch_%' then batch_id else task_id end as entity_id
+from unioned

@@ -4,7 +4,7 @@ with tasks as (
         load_id,
         record_index,
         exported_at,
-        unnest(from_json(payload -> '$.tasks', '["JSON"]')) as task
+        unnest(from_json(payload -> '$.tasks', '["JSON"]')) as task_object
     from {{ ref('int_generator_exports_filtered') }}
     where json_type(payload, '$.tasks') = 'ARRAY'
 )
@@ -13,26 +13,26 @@ select
     load_id,
     record_index,
     exported_at,
-    task ->> '$.task_id' as task_id,
-    task ->> '$.batch_id' as batch_id,
-    task ->> '$.model_name' as model_name,
-    {{ json_string_list("task -> '$.hardware'", lower=true) }} as hardware,
-    task ->> '$.template_type' as template_type,
-    task -> '$.template_context' as template_context,
-    task ->> '$.output_dir' as output_dir,
-    task ->> '$.output_file' as output_file,
-    task ->> '$.architecture' as architecture,
-    task ->> '$.creator' as creator,
-    task ->> '$.task_type' as task_type,
-    {{ parse_timestamp("task ->> '$.started_at'") }} as reported_started_at,
-    {{ parse_timestamp("task ->> '$.completed_at'") }} as completed_at,
-    task -> '$.tags' as tags,
-    lower(task ->> '$.status') as status,
-    try_cast(task ->> '$.progress' as double) as progress,
-    task ->> '$.current_step' as current_step,
-    task ->> '$.error' as error,
-    try_cast(task ->> '$.duration' as double) as reported_duration_seconds,
-    task -> '$.steps' as steps,
-    task -> '$.metrics' as metrics
+    task_object ->> '$.task_id' as task_id,
+    task_object ->> '$.batch_id' as batch_id,
+    task_object ->> '$.model_name' as model_name,
+    {{ json_string_list("task_object -> '$.hardware'", lower=true) }} as hardware,
+    task_object ->> '$.template_type' as template_type,
+    task_object -> '$.template_context' as template_context,
+    task_object ->> '$.output_dir' as output_dir,
+    task_object ->> '$.output_file' as output_file,
+    task_object ->> '$.architecture' as architecture,
+    task_object ->> '$.creator' as creator,
+    task_object ->> '$.task_type' as task_type,
+    {{ parse_timestamp("task_object ->> '$.started_at'") }} as reported_started_at,
+    {{ parse_timestamp("task_object ->> '$.completed_at'") }} as completed_at,
+    task_object -> '$.tags' as tags,
+    lower(task_object ->> '$.status') as status,
+    try_cast(task_object ->> '$.progress' as double) as progress,
+    task_object ->> '$.current_step' as current_step,
+    task_object ->> '$.error' as error,
+    try_cast(task_object ->> '$.duration' as double) as reported_duration_seconds,
+    task_object -> '$.steps' as steps,
+    task_object -> '$.metrics' as metrics
 from tasks
-where task ->> '$.task_id' is not null
+where task_object ->> '$.task_id' is not null

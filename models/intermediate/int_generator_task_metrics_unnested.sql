@@ -11,7 +11,7 @@ metric_entries as (
         task_id,
         occurred_at,
         event_order,
-        unnest(map_entries(metrics::map(varchar, json)), recursive := true)
+        unnest(map_entries(metrics::map (varchar, json))) as entry
     from events
     where json_type(metrics) = 'OBJECT'
 ),
@@ -21,7 +21,7 @@ model_info_entries as (
         task_id,
         occurred_at,
         event_order,
-        unnest(map_entries(model_info::map(varchar, json)), recursive := true)
+        unnest(map_entries(model_info::map (varchar, json))) as entry
     from events
     where json_type(model_info) = 'OBJECT'
 ),
@@ -38,20 +38,20 @@ export_entries as (
 candidates as (
     select
         task_id,
-        key as metric_name,
+        entry['key'] as metric_name,
         case
-            when json_type(value) = 'OBJECT' then try_cast(value ->> '$.value' as double)
-            when json_type(value) in ('BIGINT', 'UBIGINT', 'DOUBLE') then value::double
+            when json_type(entry['value']) = 'OBJECT' then {{ json_number("entry['value'] -> '$.value'") }}
+            else {{ json_number("entry['value']") }}
         end as metric_value,
-        case when json_type(value) = 'OBJECT' then value ->> '$.unit' end as metric_unit,
+        case when json_type(entry['value']) = 'OBJECT' then entry['value'] ->> '$.unit' end as metric_unit,
         occurred_at as recorded_at,
         event_order
     from metric_entries
     union all
     select
         task_id,
-        'model_info.' || key as metric_name,
-        case when json_type(value) in ('BIGINT', 'UBIGINT', 'DOUBLE') then value::double end,
+        'model_info.' || entry['key'] as metric_name,
+        {{ json_number("entry['value']") }} as metric_value,
         null as metric_unit,
         occurred_at as recorded_at,
         event_order

@@ -14,7 +14,7 @@ folded as (
         arg_max(hardware, event_order) filter (where hardware is not null) as hardware,
         arg_max(template_type, event_order) filter (where template_type is not null) as template_type,
         arg_max(template_context, event_order)
-            filter (where template_context is not null) as template_context,
+        filter (where template_context is not null) as template_context,
         arg_max(architecture, event_order) filter (where architecture is not null) as architecture,
         arg_max(output_dir, event_order) filter (where output_dir is not null) as output_dir,
         arg_max(output_file, event_order) filter (where output_file is not null) as output_file,
@@ -28,7 +28,7 @@ folded as (
         arg_max_null(error, event_order) filter (where status is not null) as error,
         arg_max_null(completed_at, event_order) filter (where status is not null) as completed_at,
         arg_max_null(reported_duration_seconds, event_order)
-            filter (where status is not null) as reported_duration_seconds,
+        filter (where status is not null) as reported_duration_seconds,
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at
     from events
