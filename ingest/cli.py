@@ -67,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                 log.error("%s: not loaded, nothing from it was stored: %s", source.name, err)
                 exit_code = EXIT_REJECTED
                 continue
+            finally:
+                if source.is_spooled:
+                    source.path.unlink(missing_ok=True)
             if result.rejected:
                 exit_code = EXIT_REJECTED
                 for index, reason in rejected_details(con, result.load_id, REJECTIONS_SHOWN):

@@ -26,6 +26,7 @@ class UsageError(Exception):
 class Source:
     path: Path  # what DuckDB reads
     name: str  # what lineage records (``<stdin>`` for standard input)
+    is_spooled: bool = False  # a temporary copy of stdin, removed once landed
 
 
 def is_landable(path: Path) -> bool:
@@ -62,7 +63,7 @@ def discover(arguments: list[str], problems: list[str]) -> list[Source]:
     sources: list[Source] = []
     for argument in arguments:
         if argument == STDIN:
-            sources.append(Source(spool_stdin(), "<stdin>"))
+            sources.append(Source(spool_stdin(), "<stdin>", is_spooled=True))
             continue
         path = Path(argument)
         if path.is_dir():

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -16,6 +19,7 @@ log = logging.getLogger("ingest")
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_OBJECT_BYTES = 1 << 30  # one document may be up to 1 GiB (long strings must land)
 MAX_REJECTED_TEXT = 1 << 20  # raw text kept for a rejected record, at most 1 MiB
+BAD_LINES_COLUMNS = "record_index bigint, line varchar, reason varchar"
 KNOWN_EVENTS = (
     "task_started", "task_updated", "task_completed", "task_deleted",
     "batch_started", "batch_completed", "batch_deleted",
@@ -35,7 +39,8 @@ case
     when doc ->> '$.event' like 'batch_%' and coalesce(doc ->> '$.batch_id', '') = ''
         then (doc ->> '$.event') || ' has no batch_id'
     when doc ->> '$.occurred_at' is null then 'event has no occurred_at'
-    when try_cast(doc ->> '$.occurred_at' as timestamptz) is null
+    when not regexp_full_match(doc ->> '$.occurred_at', '\\d{{4}}-\\d{{2}}-\\d{{2}}([T ].*)?')
+        or try_cast(doc ->> '$.occurred_at' as timestamptz) is null
         then 'occurred_at ''' || (doc ->> '$.occurred_at') || ''' is not an ISO-8601 timestamp'
 end
 """
@@ -82,32 +87,72 @@ def _stage_documents(con: duckdb.DuckDBPyConnection, source: Source, compression
     )
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> int:
-    """Slow path, only after the fast path failed: judge each line on its own (NDJSON with bad lines).
+def _scan_documents(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
+    """Split text that DuckDB could not parse into good (record_index, text) objects and bad
+    (record_index, text, reason) records.
 
-    Returns how many lines are valid JSON; their documents go to ``staged``, the rest to ``bad_lines``.
-    A file whose first line is not JSON on its own is not NDJSON: 0, and the caller rejects it whole.
+    Consecutive JSON values are decoded one after another, whatever the line breaks; a value that
+    does not decode, or is not an object, is rejected up to the end of its line and scanning resumes
+    on the next line.
+    The elements of a top-level array are taken one by one, so a truncated array keeps its
+    complete elements.
     """
-    con.execute(
-        """
-        create or replace temp table lines as
-        select ordinality::bigint as record_index, line
-        from read_csv(?, columns = {'line': 'varchar'}, delim = chr(1), quote = '', escape = '',
-                      header = false, compression = ?, max_line_size = ?, strict_mode = false)
-            with ordinality
-        where trim(coalesce(line, '')) <> ''
-        """,
-        [str(source.path), compression, MAX_OBJECT_BYTES],
-    )
-    first_line_valid = con.execute(
-        "select json_valid(line) from lines order by record_index limit 1").fetchone()
-    if not (first_line_valid and first_line_valid[0]):
-        return 0  # not NDJSON: one document that does not parse, rejected as a whole
-    con.execute("create or replace temp table staged as "
-                "select record_index, line::json as doc from lines where json_valid(line)")
-    con.execute("create or replace temp table bad_lines as "
-                "select record_index, line from lines where not json_valid(line)")
-    return con.execute("select count(*) from staged").fetchone()[0]
+    decoder = json.JSONDecoder()
+    good: list[tuple[int, str]] = []
+    bad: list[tuple[int, str, str]] = []
+    pos, index, in_array = 0, 0, False
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        pos, in_array = len(text) - len(stripped) + 1, True
+    while True:
+        while pos < len(text) and (text[pos].isspace() or (in_array and text[pos] in ",]")):
+            pos += 1
+        if pos >= len(text):
+            return good, bad
+        index += 1
+        try:
+            value, end = decoder.raw_decode(text, pos)
+            reason = None if isinstance(value, dict) else "not a JSON object"
+        except json.JSONDecodeError as err:
+            reason = f"not valid JSON: {err.msg}"
+        if reason is None:
+            good.append((index, text[pos:end]))
+        else:
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            bad.append((index, text[pos:end], reason))
+        pos = end
+
+
+def _stage_salvaged(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> int:
+    """Slow path, only after DuckDB's reader failed: keep every document that parses on its own.
+
+    Reads the file into memory (only broken files take this path). Good documents go to ``staged``
+    through DuckDB's reader again, so their hashes equal a clean load's; the rest go to ``bad_lines``.
+    Returns how many documents were good; 0 means the caller rejects the file whole.
+    """
+    opener = gzip.open if compression == "gzip" else open
+    with opener(source.path, "rb") as handle:
+        text = handle.read().decode("utf-8-sig")  # UnicodeDecodeError: not UTF-8, rejected whole
+    good, bad = _scan_documents(text)
+    if len(good) < len(bad):
+        return 0  # mostly unparseable (e.g. one truncated pretty-printed document): reject whole
+    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", encoding="utf-8") as salvaged:
+        # JSON strings cannot hold raw line breaks, so this only reflows whitespace
+        salvaged.writelines(doc.replace("\r", " ").replace("\n", " ") + "\n" for _, doc in good)
+        salvaged.flush()
+        con.execute(
+            """
+            create or replace temp table staged as
+            select (?::bigint[])[ordinality] as record_index, json as doc
+            from read_json_objects(?, format = 'newline_delimited', maximum_object_size = ?)
+                with ordinality
+            """,
+            [[index for index, _ in good], salvaged.name, MAX_OBJECT_BYTES],
+        )
+    con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
+    con.executemany("insert into bad_lines values (?, ?, ?)", bad)
+    return len(good)
 
 
 def _read_raw_text(source: Source) -> str:
@@ -120,21 +165,20 @@ def land(con: duckdb.DuckDBPyConnection, source: Source) -> LoadResult:
     started_at = datetime.now(timezone.utc)
     source_bytes = source.path.stat().st_size
     compression, file_reason = _sniff(source)
-    con.execute("create or replace temp table bad_lines (record_index bigint, line varchar)")
+    con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
     if file_reason is None:
         try:
             _stage_documents(con, source, compression)
         except duckdb.Error as err:
             parse_error = str(err).splitlines()[0]
             try:
-                if _stage_lines(con, source, compression) == 0:
+                if _stage_salvaged(con, source, compression) == 0:
                     file_reason = parse_error
-            except duckdb.Error as line_err:
-                file_reason = f"{parse_error}; read line by line: {str(line_err).splitlines()[0]}"
+            except (duckdb.Error, UnicodeDecodeError, EOFError, OSError) as salvage_err:
+                file_reason = f"{parse_error}; {str(salvage_err).splitlines()[0]}"
     if file_reason is not None:
         con.execute("create or replace temp table staged (record_index bigint, doc json)")
-        con.execute("create or replace temp table bad_lines as select null::bigint as record_index, "
-                    "?::varchar as line", [_read_raw_text(source)])
+        con.execute("insert into bad_lines values (null, ?, ?)", [_read_raw_text(source), file_reason])
 
     con.execute(
         f"""
@@ -158,11 +202,11 @@ def land(con: duckdb.DuckDBPyConnection, source: Source) -> LoadResult:
                 select record_index, reject_reason as reason, left(doc::varchar, ?) as raw_text
                 from classified where reject_reason is not null
                 union all
-                select record_index, ? as reason, left(line, ?) as raw_text from bad_lines
+                select record_index, reason, left(line, ?) as raw_text from bad_lines
             )
             order by record_index
             """,
-            params + [MAX_REJECTED_TEXT, file_reason or "not valid JSON", MAX_REJECTED_TEXT],
+            params + [MAX_REJECTED_TEXT, MAX_REJECTED_TEXT],
         ).fetchone()[0]
         for kind, table in LANDING_TABLES.items():
             result.landed += con.execute(

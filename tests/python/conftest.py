@@ -1,0 +1,126 @@
+"""Shared helpers for the ingest CLI tests: run the real CLI in a subprocess, read DuckDB read-only."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+
+_UNSET = object()
+
+
+def run_ingest(db: Path | str | None, *paths: Any, stdin: bytes | str | None = None,
+               args: Iterable[str] = (), env: dict[str, str] | None = None,
+               timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``python -m ingest [--db DB] [args] PATH...`` from the project root.
+
+    ``db=None`` omits ``--db`` (so ``$DUCKDB_PATH`` or the built-in default applies).
+    ``env`` entries are added to a copy of the environment from which DUCKDB_PATH is removed,
+    so a developer's own DUCKDB_PATH never leaks into a test. stdout/stderr come back as text.
+    """
+    command = [sys.executable, "-m", "ingest"]
+    if db is not None:
+        command += ["--db", str(db)]
+    command += list(args)
+    command += [str(p) for p in paths]
+    full_env = {k: v for k, v in os.environ.items() if k != "DUCKDB_PATH"}
+    full_env.update(env or {})
+    if isinstance(stdin, str):
+        stdin = stdin.encode("utf-8")
+    proc = subprocess.run(command, cwd=ROOT, input=stdin if stdin is not None else b"",
+                          capture_output=True, env=full_env, timeout=timeout)
+    proc.stdout = proc.stdout.decode("utf-8", errors="replace")
+    proc.stderr = proc.stderr.decode("utf-8", errors="replace")
+    return proc
+
+
+def query(db: Path | str, sql: str, params: list | None = None) -> list[tuple]:
+    """Run one query on a read-only connection and return all rows."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def scalar(db: Path | str, sql: str, params: list | None = None) -> Any:
+    rows = query(db, sql, params)
+    assert len(rows) == 1 and len(rows[0]) == 1, rows
+    return rows[0][0]
+
+
+LOAD_COLUMNS = ("load_id", "source_path", "records_in", "records_landed", "duplicates_skipped",
+                "records_rejected", "status", "message")
+
+
+def loads(db: Path | str) -> list[dict]:
+    """raw.loads as dicts, in load order."""
+    rows = query(db, f"select {', '.join(LOAD_COLUMNS)} from raw.loads order by load_id")
+    return [dict(zip(LOAD_COLUMNS, row)) for row in rows]
+
+
+def counts(db: Path | str) -> dict[str, int]:
+    return {t: scalar(db, f"select count(*) from raw.{t}")
+            for t in ("loads", "documents", "task_events", "rejected_records")}
+
+
+def minified(doc: Any) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def ndjson(docs: Iterable[Any]) -> str:
+    return "".join(minified(d) + "\n" for d in docs)
+
+
+def write(path: Path, content: str | bytes, *, gz: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def event(name: str, **fields: Any) -> dict:
+    doc = {"event": name, "occurred_at": "2026-11-01T09:00:00Z"}
+    if name.startswith("task_"):
+        doc["task_id"] = "t1"
+    if name.startswith("batch_"):
+        doc["batch_id"] = "b1"
+    doc.update(fields)
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse" / "test.duckdb"
+
+
+def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real ``dbt`` of this environment on database ``db``, artifacts under ``work``."""
+    dbt = Path(sys.executable).parent / "dbt"
+    env = {**os.environ, "DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT)}
+    return subprocess.run(
+        [str(dbt), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse with tests/fixtures ingested and a real `dbt build` run on it (shared, read-only)."""
+    work = tmp_path_factory.mktemp("built")
+    db = work / "warehouse.duckdb"
+    landed = run_ingest(db, ROOT / "tests" / "fixtures")
+    assert landed.returncode == 0, landed.stderr
+    build = run_dbt(db, work, "build")
+    assert build.returncode == 0, build.stdout[-5000:]
+    return db

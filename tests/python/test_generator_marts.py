@@ -1,0 +1,109 @@
+"""The generator marts after a real `dbt build` over tests/fixtures: values, tombstones, README SQL."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from conftest import ROOT, query, run_dbt, run_ingest
+
+
+def test_tasks_fold_latest_state(built_fixture_db):
+    rows = query(built_fixture_db, """
+        select task_id, model_name, hardware, status, progress, current_step, error, batch_id,
+               started_at::varchar, completed_at::varchar, duration, step_count, metric_count
+        from marts.generator_tasks order by task_id""")
+    assert rows == [
+        ("legacy-1", "bert-base-uncased", ["cpu"], "completed", 1.0, "write_output", None, "legacy-b",
+         "2026-10-14 10:00:00", "2026-10-14 10:05:00", 300.0, 1, 2),
+        ("t1", "bert-base-uncased", ["cpu", "cuda"], "completed", 1.0, "render", None, "b1",
+         "2026-11-01 09:00:01", "2026-11-01 09:00:41", 40.0, 2, 5),
+        ("t2", "t5-small", ["rocm"], "error", 1.0, "render", "template render failed", "b1",
+         "2026-11-01 09:01:00", "2026-11-01 09:02:00", 55.5, 1, 1),
+        # occurred_at with +02:00 is converted; the event's own started_at wins
+        ("t3", "vit-base", ["openvino"], "running", 0.3, "validate", None, None,
+         "2026-11-02 07:59:00", None, None, 1, 0),
+        # deleted, then started afresh on other hardware
+        ("t4", "whisper-tiny", ["webnn"], "initializing", 0.0, None, None, None,
+         "2026-11-03 12:00:00", None, None, 0, 0),
+        # its batch b3 was deleted without its tasks: the task stays, its batch_id is cleared
+        ("t7", "clip", None, "initializing", 0.0, None, None, None,
+         "2026-11-04 09:00:05", None, None, 0, 0),
+    ]
+
+
+def test_deleted_tasks_and_batches_are_gone_from_every_mart(built_fixture_db):
+    for mart in ("generator_tasks", "generator_task_steps", "generator_task_metrics",
+                 "generator_task_tags"):
+        assert query(built_fixture_db, f"select count(*) from marts.{mart} "
+                                       "where task_id in ('t5', 't6')") == [(0,)], mart
+    assert query(built_fixture_db, "select batch_id from marts.generator_batch_tasks "
+                                   "order by batch_id") == [("b1",), ("legacy-b",)]
+
+
+def test_batches_steps_metrics_and_stats(built_fixture_db):
+    assert query(built_fixture_db, """
+        select batch_id, task_count, actual_task_count, completed_tasks, failed_tasks, running_tasks,
+               status, duration
+        from marts.generator_batch_tasks order by batch_id""") == [
+        ("b1", 2, 2, 1, 1, 0, "partial", 120.0),
+        ("legacy-b", 1, 1, 1, 0, 0, "completed", 360.0),
+    ]
+    assert query(built_fixture_db, """
+        select step_name, status, duration from marts.generator_task_steps
+        where task_id = 't1' order by started_at""") == [
+        ("load_template", "completed", 10.0), ("render", "completed", 20.0)]
+    assert query(built_fixture_db, """
+        select metric_name, metric_value, metric_unit from marts.generator_task_metrics
+        where task_id = 't1' order by metric_name""") == [
+        ("duration", 40.0, "seconds"), ("model_info.layers", 12.0, None),
+        ("model_info.parameters", 110000000.0, None), ("render_ms", 20.0, "ms"), ("tokens", 300.0, None)]
+    assert query(built_fixture_db, """
+        select tag_name, tag_value from marts.generator_task_tags
+        where task_id = 't1' order by tag_name""") == [("priority", "low"), ("team", "nlp")]
+    assert query(built_fixture_db, """
+        select model_name, total_tasks, completed_tasks, failed_tasks, running_tasks, success_rate
+        from marts.model_stats order by model_name""") == [
+        ("bert-base-uncased", 2, 2, 0, 0, 1.0), ("clip", 1, 0, 0, 1, None),
+        ("t5-small", 1, 0, 1, 0, 0.0), ("vit-base", 1, 0, 0, 1, None), ("whisper-tiny", 1, 0, 0, 1, None)]
+    assert query(built_fixture_db, """
+        select hardware_type, total_tasks from marts.hardware_stats order by hardware_type""") == [
+        ("(unspecified)", 1), ("cpu", 2), ("cuda", 1), ("openvino", 1), ("rocm", 1), ("webnn", 1)]
+
+
+def readme_queries() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    return [q.strip() for block in blocks for q in block.split(";") if q.strip()]
+
+
+@pytest.mark.parametrize("sql", readme_queries())
+def test_every_readme_query_runs(built_fixture_db, sql):
+    con = duckdb.connect(str(built_fixture_db), read_only=True)
+    try:
+        con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_readme_task_details_query_returns_nested_steps_metrics_tags(built_fixture_db):
+    detail = next(q for q in readme_queries() if "as steps" in q)
+    row = duckdb.connect(str(built_fixture_db), read_only=True).execute(detail).fetchall()
+    assert len(row) == 1
+    *_, steps, metrics, tags = row[0]
+    assert [s["step_name"] for s in steps] == ["load_template", "render"]
+    assert metrics["render_ms"] == 20.0 and tags == {"priority": "low", "team": "nlp"}
+
+
+def test_reingest_and_rebuild_changes_nothing(tmp_path):
+    db = tmp_path / "w.duckdb"
+    fixtures = ROOT / "tests" / "fixtures"
+    assert run_ingest(db, fixtures).returncode == 0
+    assert run_dbt(db, tmp_path, "run").returncode == 0
+    before = query(db, "select * from marts.generator_tasks order by task_id")
+    again = run_ingest(db, fixtures)
+    assert again.returncode == 0 and "0 landed" in again.stderr
+    assert run_dbt(db, tmp_path, "run").returncode == 0
+    assert query(db, "select * from marts.generator_tasks order by task_id") == before
