@@ -30,6 +30,9 @@ REJECT_REASON_SQL = f"""
 case
     when json_type(doc) <> 'OBJECT'
         then 'not a JSON object (top-level ' || lower(json_type(doc)) || ')'
+    when len(json_keys(doc)) <> len(list_distinct(json_keys(doc)))
+        then 'duplicate key in object: '
+            || list_filter(json_keys(doc), (k, i) -> list_position(json_keys(doc), k) < i)[1]
     when not json_exists(doc, '$.event') then null
     when json_type(doc, '$.event') <> 'VARCHAR' then 'event name is not a string'
     when doc ->> '$.event' not in {KNOWN_EVENTS!r}

@@ -36,6 +36,15 @@ create table if not exists raw.documents (
     payload json not null
 );
 
+create table if not exists raw.purges (
+    load_id bigint not null,
+    entity_kind varchar not null,
+    entity_id varchar not null,
+    table_name varchar not null,
+    rows_purged bigint not null,
+    purged_at timestamptz not null
+);
+
 create table if not exists raw.rejected_records (
     load_id bigint not null,
     source_path varchar not null,

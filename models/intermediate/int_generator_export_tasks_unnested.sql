@@ -18,7 +18,7 @@ select
     task_object ->> '$.model_name' as model_name,
     {{ json_string_list("task_object -> '$.hardware'", lower=true) }} as hardware,
     task_object ->> '$.template_type' as template_type,
-    task_object -> '$.template_context' as template_context,
+    {{ json_or_null("task_object -> '$.template_context'") }} as template_context,
     task_object ->> '$.output_dir' as output_dir,
     task_object ->> '$.output_file' as output_file,
     task_object ->> '$.architecture' as architecture,
@@ -26,13 +26,13 @@ select
     task_object ->> '$.task_type' as task_type,
     {{ parse_timestamp("task_object ->> '$.started_at'") }} as reported_started_at,
     {{ parse_timestamp("task_object ->> '$.completed_at'") }} as completed_at,
-    task_object -> '$.tags' as tags,
+    {{ json_or_null("task_object -> '$.tags'") }} as tags,
     lower(task_object ->> '$.status') as status,
     try_cast(task_object ->> '$.progress' as double) as progress,
     task_object ->> '$.current_step' as current_step,
     task_object ->> '$.error' as error,
     try_cast(task_object ->> '$.duration' as double) as reported_duration_seconds,
-    task_object -> '$.steps' as steps,
-    task_object -> '$.metrics' as metrics
+    {{ json_or_null("task_object -> '$.steps'") }} as steps,
+    {{ json_or_null("task_object -> '$.metrics'") }} as metrics
 from tasks
 where task_object ->> '$.task_id' is not null

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,11 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "test.duckdb"
 
 
+# `dbt run --select` of the generator marts and everything they are built from.
+GENERATOR_MARTS = ("+generator_tasks +generator_task_steps +generator_task_metrics +generator_task_tags "
+                   "+generator_batch_tasks +model_stats +hardware_stats +daily_task_stats")
+
+
 def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real ``dbt`` of this environment on database ``db``, artifacts under ``work``."""
     dbt = Path(sys.executable).parent / "dbt"
@@ -123,4 +129,12 @@ def built_fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert landed.returncode == 0, landed.stderr
     build = run_dbt(db, work, "build")
     assert build.returncode == 0, build.stdout[-5000:]
+    return db
+
+
+@pytest.fixture
+def built_copy(built_fixture_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the built fixture warehouse, for tests that change it."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_fixture_db, db)
     return db

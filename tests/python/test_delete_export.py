@@ -1,0 +1,133 @@
+"""Deleting (tombstones, purge) and exporting (JSON round trip, Parquet, safe file names)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import GENERATOR_MARTS, ROOT, query, run_dbt, run_ingest
+
+FIXTURES = ROOT / "tests" / "fixtures"
+TASK_MARTS = ("generator_tasks", "generator_task_steps", "generator_task_metrics", "generator_task_tags")
+
+
+def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def built(built_copy):
+    return built_copy
+
+
+def rebuild(db, work) -> None:
+    proc = run_dbt(db, work, "run", "--select", GENERATOR_MARTS)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def count(db, mart: str, where: str) -> int:
+    return query(db, f"select count(*) from marts.{mart} where {where}")[0][0]
+
+
+def test_delete_task_hides_it_from_every_mart_after_the_next_build(built, tmp_path):
+    assert count(built, "generator_task_steps", "task_id = 't1'") == 2
+    proc = run_module("ingest.delete", "--db", str(built), "task", "t1")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 landed" in proc.stderr
+    assert query(built, "select payload ->> 'event' from raw.task_events "
+                        "where (payload ->> 'task_id') = 't1' order by load_id desc limit 1") == [
+        ("task_deleted",)]
+    rebuild(built, tmp_path)
+    for mart in TASK_MARTS:
+        assert count(built, mart, "task_id = 't1'") == 0, mart
+    assert count(built, "generator_tasks", "task_id = 't2'") == 1
+    # the batch no longer counts it
+    assert query(built, "select task_count, actual_task_count from marts.generator_batch_tasks "
+                        "where batch_id = 'b1'") == [(2, 1)]
+
+
+def test_delete_batch_with_tasks_and_purge_removes_raw_rows_and_records_it(built, tmp_path):
+    raw_before = query(built, "select count(*) from raw.task_events")[0][0]
+    proc = run_module("ingest.delete", "--db", str(built), "batch", "b1", "--with-tasks", "--purge")
+    assert proc.returncode == 0, proc.stderr
+    assert query(built, "select entity_kind, entity_id, rows_purged from raw.purges "
+                        "order by entity_kind, entity_id") == [
+        ("batch", "b1", 1), ("task", "t1", 4), ("task", "t2", 3)]
+    # 8 events purged, 1 tombstone landed; nothing else touched
+    assert query(built, "select count(*) from raw.task_events")[0][0] == raw_before - 8 + 1
+    assert query(built, "select count(*) from raw.task_events where (payload ->> 'task_id') in "
+                        "('t1', 't2')") == [(0,)]
+    rebuild(built, tmp_path)
+    assert count(built, "generator_tasks", "task_id in ('t1', 't2')") == 0
+    assert count(built, "generator_batch_tasks", "batch_id = 'b1'") == 0
+    # re-ingesting the old file cannot bring them back: the tombstone is kept and is later
+    assert run_ingest(built, FIXTURES / "generator_events.ndjson").returncode == 0
+    rebuild(built, tmp_path)
+    assert count(built, "generator_tasks", "task_id in ('t1', 't2')") == 0
+
+
+def test_delete_usage_errors():
+    assert run_module("ingest.delete", "task").returncode == 2
+    assert run_module("ingest.delete", "task", "t1", "--with-tasks").returncode == 2
+
+
+def test_json_export_lands_again_into_an_empty_database_with_equal_marts(built, tmp_path):
+    out = tmp_path / "export"
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["generator_export.json"]
+
+    fresh = tmp_path / "fresh.duckdb"
+    landed = run_ingest(fresh, out / "generator_export.json")
+    assert landed.returncode == 0, landed.stderr
+    rebuild(fresh, tmp_path / "fresh")
+    # last_event_at becomes the export date on the way back; everything else is equal
+    task_columns = "* exclude (last_event_at)"
+    for mart, columns in [("generator_tasks", task_columns), ("generator_task_steps", "*"),
+                          ("generator_task_metrics", "*"), ("generator_task_tags", "*"),
+                          ("generator_batch_tasks", "*"), ("model_stats", "*"),
+                          ("hardware_stats", "*"), ("daily_task_stats", "*")]:
+        sql = f"select {columns} from marts.{mart} order by all"
+        assert query(fresh, sql) == query(built, sql), mart
+
+
+def test_parquet_export_has_one_file_per_mart_with_the_same_rows(built, tmp_path):
+    out = tmp_path / "parquet"
+    assert run_module("ingest.export", "--db", str(built), str(out), "--format", "parquet").returncode == 0
+    tasks = out / "generator_tasks.parquet"
+    assert query(built, f"select count(*) from read_parquet('{tasks}')") == query(
+        built, "select count(*) from marts.generator_tasks")
+    assert (out / "generator_batch_tasks.parquet").exists()
+
+
+@pytest.mark.parametrize("name", ["../escape.json", "/tmp/abs.json", "sub/dir.json", "..", ""])
+def test_export_refuses_names_outside_the_folder(built, tmp_path, name):
+    out = tmp_path / "out"
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json", "--name", name)
+    assert proc.returncode == 2
+    assert "export refused, nothing written" in proc.stderr
+    assert not (tmp_path / "escape.json").exists()
+    assert list(out.iterdir()) == []
+
+
+def test_export_does_not_overwrite_without_force(built, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    existing = out / "generator_export.json"
+    existing.write_text("keep me")
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json")
+    assert proc.returncode == 2 and "use --force" in proc.stderr
+    assert existing.read_text() == "keep me"
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json", "--force")
+    assert proc.returncode == 0
+    assert existing.read_text().startswith('{"tasks":[')
+
+
+def test_export_into_a_folder_with_quotes_and_spaces(built, tmp_path):
+    out = tmp_path / "it's a folder; rm -rf"
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "generator_export.json").exists()
