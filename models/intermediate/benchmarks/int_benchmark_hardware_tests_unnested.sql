@@ -1,0 +1,85 @@
+-- One row per (model, hardware) outcome of a single-model hardware test: a single test document
+-- ({model, platform, success, error, execution_time}) or each results.<test> of a skill hardware test
+-- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise).
+with documents as (
+    select * from {{ ref('int_benchmark_documents_classified') }}
+    where document_shape in ('single_hardware_test', 'skill_hardware_test')
+),
+
+results as (
+    select
+        load_id,
+        record_index,
+        '$' as result_path,
+        null as result_key,
+        payload as result
+    from documents
+    where document_shape = 'single_hardware_test'
+    union all
+    select
+        load_id,
+        record_index,
+        '$.results.' || to_json(result_entry['key']) as result_path,
+        result_entry['key'] as result_key,
+        result_entry['value'] as result
+    from (
+        select
+            load_id,
+            record_index,
+            unnest(map_entries((payload -> '$.results')::map (varchar, json))) as result_entry
+        from documents
+        where document_shape = 'skill_hardware_test'
+    ) as skill_results
+),
+
+typed as (
+    select
+        results.load_id,
+        results.record_index,
+        results.result_path,
+        {{ json_to_timestamp("results.result -> '$.timestamp'") }} as record_at,
+        coalesce(
+            results.result ->> '$.model',
+            documents.payload ->> '$.metadata.model_id',
+            documents.payload ->> '$.metadata.model_name',
+            documents.payload ->> '$.metadata.model'
+        ) as model_name,
+        {{ benchmark_hardware_type(
+            "coalesce(results.result ->> '$.device', results.result ->> '$.platform', results.result_key)"
+        ) }} as hardware_type,
+        case when results.result_key is null then 'single_hardware' else 'skill_hardware' end as test_type,
+        {{ json_to_boolean("results.result -> '$.success'") }} as success,
+        coalesce(results.result ->> '$.error', results.result ->> '$.error_message') as error_message,
+        {{ json_to_double("results.result -> '$.execution_time'") }} as execution_time_seconds,
+        results.result ->> '$.implementation_type' as implementation_type,
+        json_object(
+            'test', results.result_key, 'implementation_type', results.result -> '$.implementation_type'
+        ) as details
+    from results
+    inner join documents
+        on results.load_id = documents.load_id and results.record_index = documents.record_index
+    where json_type(results.result) = 'OBJECT'
+)
+
+select
+    documents.load_id,
+    documents.record_index,
+    documents.record_hash,
+    documents.source_path,
+    documents.loaded_at,
+    typed.result_path,
+    typed.record_at,
+    documents.document_at,
+    typed.model_name,
+    typed.hardware_type,
+    typed.test_type,
+    {{ benchmark_test_status('null', 'typed.success') }} as status,
+    typed.error_message,
+    typed.execution_time_seconds,
+    typed.details,
+    coalesce(regexp_matches(upper(typed.implementation_type), 'MOCK|SIMULAT'), false)
+    or coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    documents.document_shape as source_format
+from typed
+inner join documents
+    on typed.load_id = documents.load_id and typed.record_index = documents.record_index

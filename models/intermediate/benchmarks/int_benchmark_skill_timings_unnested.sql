@@ -1,0 +1,74 @@
+-- One row per timed entry of a skill hardware test's performance section
+-- (performance.<test>: {avg_time, min_time, max_time, num_runs} or {inference_time, load_time}, in seconds),
+-- joined to results.<test> for its model, device and success.
+with documents as (
+    select * from {{ ref('int_benchmark_documents_classified') }}
+    where document_shape = 'skill_hardware_test' and json_type(payload, '$.performance') = 'OBJECT'
+),
+
+timings as (
+    select
+        load_id,
+        record_index,
+        payload,
+        unnest(map_entries((payload -> '$.performance')::map (varchar, json))) as timing_entry
+    from documents
+),
+
+timed_results as (
+    select
+        *,
+        json_extract(payload, '$.results.' || to_json(timing_entry['key'])) as timed_result
+    from timings
+),
+
+typed as (
+    select
+        load_id,
+        record_index,
+        '$.performance.' || to_json(timing_entry['key']) as config_path,
+        coalesce(
+            timed_result ->> '$.model',
+            payload ->> '$.metadata.model',
+            payload ->> '$.metadata.model_id'
+        ) as model_name,
+        {{ benchmark_hardware_type(
+            "coalesce(timed_result ->> '$.device', timing_entry['key'])"
+        ) }} as hardware_type,
+        timing_entry['key'] as timing_key,
+        coalesce(
+            {{ json_to_double("timing_entry['value'] -> '$.avg_time'") }},
+            {{ json_to_double("timing_entry['value'] -> '$.inference_time'") }}
+        ) * 1000 as average_latency_ms,
+        try_cast({{ json_to_double("timing_entry['value'] -> '$.num_runs'") }} as integer) as iterations,
+        timing_entry['value'] as metrics,
+        coalesce({{ json_to_boolean("timed_result -> '$.success'") }}, true)
+            as succeeded
+    from timed_results
+    where json_type(timing_entry['value']) = 'OBJECT'
+)
+
+select
+    documents.load_id,
+    documents.record_index,
+    documents.record_hash,
+    documents.source_path,
+    documents.loaded_at,
+    typed.config_path,
+    documents.document_at,
+    typed.model_name,
+    typed.hardware_type,
+    case
+        when typed.timing_key = typed.hardware_type then 'inference'
+        else regexp_replace(typed.timing_key, '_' || typed.hardware_type || '$', '')
+    end as test_case,
+    typed.average_latency_ms,
+    typed.iterations,
+    typed.metrics,
+    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    typed.succeeded,
+    'skill_timing' as source_format
+from typed
+inner join documents
+    on typed.load_id = documents.load_id and typed.record_index = documents.record_index
+where typed.average_latency_ms is not null

@@ -1,0 +1,57 @@
+-- One row per test outcome (model x hardware x test, per run) from every test-result shape: typed, dated,
+-- keyed. Upstream keys (bert, clip, ...) are named through the model seed when no model name is reported.
+with unioned as (
+    select * from {{ ref('int_benchmark_flat_tests') }}
+    union all by name
+    select * from {{ ref('int_benchmark_functionality_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_hardware_tests_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_critical_tests_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_skill_tests_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_compatibility_unnested') }}
+),
+
+named as (
+    select
+        unioned.*,
+        coalesce(unioned.model_name, model_seed.model_name, unioned.model_key) as resolved_model_name,
+        coalesce(unioned.record_at, unioned.document_at, unioned.loaded_at) as tested_at,
+        case
+            when unioned.record_at is not null then 'record'
+            when unioned.document_at is not null then 'document'
+            else 'loaded_at'
+        end as tested_at_source
+    from unioned
+    left join {{ ref('model_seed') }} as model_seed
+        on unioned.model_key = model_seed.model_key
+)
+
+select
+    md5(record_hash || '|' || result_path) as test_result_id,
+    tested_at::timestamp as tested_at,
+    tested_at_source::varchar as tested_at_source,
+    resolved_model_name::varchar as model_name,
+    model_key::varchar as model_key,
+    model_family::varchar as model_family,
+    hardware_type::varchar as hardware_type,
+    test_type::varchar as test_type,
+    status::varchar as status,
+    case status when 'passed' then true when 'failed' then false end as success,
+    error_message::varchar as error_message,
+    execution_time_seconds::double as execution_time_seconds,
+    memory_usage_mb::double as memory_usage_mb,
+    details::json as details,
+    performance::json as performance,
+    compatibility::json as compatibility,
+    is_simulated::boolean as is_simulated,
+    source_format::varchar as source_format,
+    result_path::varchar as result_path,
+    load_id::bigint as load_id,
+    record_index::bigint as record_index,
+    record_hash::varchar as record_hash,
+    source_path::varchar as source_path
+from named
+where resolved_model_name is not null and status is not null

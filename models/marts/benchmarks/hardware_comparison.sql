@@ -1,0 +1,46 @@
+-- One row per (model, batch size, precision, sequence length, test case, hardware): the hardware's latest
+-- throughput and latency, and its speedup over cpu for the same model, batch size, precision, sequence length
+-- and test case.
+with latest as (
+    select * from {{ ref('latest_performance') }}
+),
+
+cpu as (
+    select * from latest
+    where hardware_type = 'cpu'
+)
+
+select
+    latest.series_id,
+    latest.model_name,
+    latest.batch_size,
+    latest.precision,
+    latest.sequence_length,
+    latest.test_case,
+    latest.hardware_type,
+    hardware_platforms.hardware_class,
+    latest.throughput_items_per_second,
+    latest.average_latency_ms,
+    latest.memory_peak_mb,
+    latest.is_simulated,
+    latest.run_at,
+    cpu.throughput_items_per_second as cpu_throughput_items_per_second,
+    cpu.average_latency_ms as cpu_average_latency_ms,
+    latest.throughput_items_per_second / nullif(cpu.throughput_items_per_second, 0)
+        as throughput_speedup_vs_cpu,
+    cpu.average_latency_ms / nullif(latest.average_latency_ms, 0) as latency_speedup_vs_cpu,
+    rank() over (
+        partition by
+            latest.model_name, latest.batch_size, latest.precision, latest.sequence_length, latest.test_case
+        order by latest.throughput_items_per_second desc nulls last
+    ) as throughput_rank
+from latest
+left join cpu
+    on
+        latest.model_name = cpu.model_name
+        and latest.batch_size is not distinct from cpu.batch_size
+        and latest.precision is not distinct from cpu.precision
+        and latest.sequence_length is not distinct from cpu.sequence_length
+        and latest.test_case is not distinct from cpu.test_case
+left join {{ ref('hardware_platforms') }} as hardware_platforms
+    on latest.hardware_type = hardware_platforms.hardware_type

@@ -1,0 +1,148 @@
+{#- Settings come from dbt_project.yml vars; the defaults here are the same values. -#}
+{%- set window_runs = var('regression_window_runs', 10) | int -%}
+{%- set min_baseline_runs = var('regression_min_baseline_runs', 5) | int -%}
+{%- set threshold_pct = var('regression_threshold_pct', 10) | float -%}
+{%- set z_threshold = var('regression_z_threshold', 3) | float -%}
+-- One row per (series, metric): the latest successful real-hardware value against the mean and stddev of
+-- the series' previous runs (at most regression_window_runs of them), judged direction-aware. Runs dated
+-- only by their load time cannot be placed in the series' history and are left out.
+with measured as (
+    select * from {{ ref('benchmark_results') }}
+    where succeeded and not is_simulated and run_at_source <> 'loaded_at'
+),
+
+metric_values as (
+    select
+        series_id,
+        model_name,
+        hardware_type,
+        batch_size,
+        precision,
+        sequence_length,
+        test_case,
+        result_id,
+        run_at,
+        load_id,
+        record_index,
+        'throughput' as metric,
+        'higher_is_better' as direction,
+        throughput_items_per_second as metric_value
+    from measured
+    where throughput_items_per_second is not null
+    union all
+    select
+        series_id,
+        model_name,
+        hardware_type,
+        batch_size,
+        precision,
+        sequence_length,
+        test_case,
+        result_id,
+        run_at,
+        load_id,
+        record_index,
+        'latency' as metric,
+        'lower_is_better' as direction,
+        average_latency_ms as metric_value
+    from measured
+    where average_latency_ms is not null
+    union all
+    select
+        series_id,
+        model_name,
+        hardware_type,
+        batch_size,
+        precision,
+        sequence_length,
+        test_case,
+        result_id,
+        run_at,
+        load_id,
+        record_index,
+        'memory' as metric,
+        'lower_is_better' as direction,
+        memory_peak_mb as metric_value
+    from measured
+    where memory_peak_mb is not null
+),
+
+with_baseline as (
+    select
+        *,
+        avg(metric_value) over baseline_window as baseline_mean,
+        stddev_samp(metric_value) over baseline_window as baseline_stddev,
+        count(metric_value) over baseline_window as baseline_runs,
+        row_number() over (
+            partition by series_id, metric
+            order by run_at desc, load_id desc, record_index desc, result_id desc
+        ) as recency
+    from metric_values
+    window baseline_window as (
+        partition by series_id, metric
+        order by run_at, load_id, record_index, result_id
+        rows between {{ window_runs }} preceding and 1 preceding
+    )
+),
+
+scored as (
+    select
+        *,
+        100.0 * (metric_value - baseline_mean) / nullif(abs(baseline_mean), 0) as change_pct,
+        (metric_value - baseline_mean) / nullif(baseline_stddev, 0) as z_score,
+        -- +1 when a rise is bad (latency, memory), -1 when a fall is bad (throughput)
+        case when direction = 'higher_is_better' then -1 else 1 end as worse_sign,
+        baseline_runs >= {{ min_baseline_runs }} as is_judged
+    from with_baseline
+    where recency = 1
+),
+
+judged as (
+    select
+        *,
+        worse_sign * change_pct as degradation_pct,
+        case
+            when not is_judged then 'insufficient_baseline'
+            when
+                worse_sign * change_pct >= {{ threshold_pct }}
+                and (coalesce(baseline_stddev, 0) = 0 or worse_sign * z_score >= {{ z_threshold }})
+                then 'regression'
+            when
+                -worse_sign * change_pct >= {{ threshold_pct }}
+                and (coalesce(baseline_stddev, 0) = 0 or -worse_sign * z_score >= {{ z_threshold }})
+                then 'improvement'
+            else 'stable'
+        end as judgement
+    from scored
+)
+
+select
+    md5(series_id || '|' || metric) as regression_id,
+    series_id,
+    model_name,
+    hardware_type,
+    batch_size,
+    precision,
+    sequence_length,
+    test_case,
+    metric,
+    direction,
+    result_id as current_result_id,
+    run_at as current_run_at,
+    metric_value as current_value,
+    baseline_mean,
+    baseline_stddev,
+    baseline_runs,
+    change_pct,
+    z_score,
+    is_judged,
+    judgement,
+    judgement = 'regression' as is_regression,
+    case
+        when not is_judged then 'not_judged'
+        when judgement <> 'regression' then 'none'
+        when degradation_pct >= 3 * {{ threshold_pct }} then 'critical'
+        when degradation_pct >= 2 * {{ threshold_pct }} then 'major'
+        else 'minor'
+    end as severity
+from judged

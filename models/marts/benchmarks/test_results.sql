@@ -1,0 +1,35 @@
+-- One row per test outcome (model x hardware x test, per run), whatever shape reported it.
+with tests as (
+    select * from {{ ref('int_benchmark_test_results_unioned') }}
+),
+
+model_seed as (
+    select * from {{ ref('model_seed') }}
+)
+
+select
+    tests.test_result_id,
+    tests.tested_at,
+    tests.tested_at_source,
+    tests.model_name,
+    tests.model_key,
+    coalesce(model_seed.model_family, tests.model_family) as model_family,
+    tests.hardware_type,
+    tests.test_type,
+    tests.status,
+    tests.success,
+    tests.error_message,
+    tests.execution_time_seconds,
+    tests.memory_usage_mb,
+    tests.details,
+    tests.performance,
+    tests.compatibility,
+    tests.is_simulated,
+    tests.source_format,
+    tests.result_path,
+    tests.load_id,
+    tests.record_index,
+    tests.source_path
+from tests
+left join model_seed
+    on tests.model_name = model_seed.model_name
