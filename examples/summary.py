@@ -20,6 +20,11 @@ QUERIES = {
                failed_tasks as failed, running_tasks as running, status
         from marts.generator_batch_tasks order by started_at
     """,
+    "Performance regressions in the latest runs": """
+        select model_name, hardware_type as hw, batch_size as batch, precision, metric,
+               round(change_pct, 1) as change_pct, severity
+        from marts.performance_regressions where is_regression order by abs(change_pct) desc
+    """,
     "Slowest steps (median seconds)": """
         select step_name, count(*) as steps, round(median(duration), 2) as p50_s
         from marts.generator_task_steps group by step_name order by p50_s desc nulls last limit 5
