@@ -12,7 +12,9 @@ import duckdb
 from ingest import DEFAULT_DB_PATH
 from ingest.connect import LockTimeout, connect
 from ingest.discover import Source, UsageError, discover
-from ingest.land import land, rejected_details
+from ingest.land import (BATCH_BYTES, BATCH_FILES, BatchNotReadable, LoadResult, is_batchable,
+                         land_batch, recover_interrupted_loads, rejected_details)
+from ingest.progress import Progress
 from ingest.schema import LANDING_DDL
 
 log = logging.getLogger("ingest")
@@ -29,8 +31,19 @@ def common_arguments() -> argparse.ArgumentParser:
     parser.add_argument("--lock-timeout", type=float, default=300.0, metavar="SECONDS",
                         help="how long to wait for another writer to release the file "
                              "(default: %(default)s)")
+    parser.add_argument("--memory-limit", default=os.environ.get("INGEST_MEMORY_LIMIT", "512MB"),
+                        help="DuckDB memory_limit; larger inputs spill to disk "
+                             "(default: $INGEST_MEMORY_LIMIT or %(default)s)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="DuckDB threads (default: one per core)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     return parser
+
+
+def configure(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    con.execute("set memory_limit = ?", [args.memory_limit])
+    if args.threads:
+        con.execute("set threads = ?", [args.threads])
 
 
 def setup_logging(quiet: bool) -> None:
@@ -38,39 +51,81 @@ def setup_logging(quiet: bool) -> None:
                         format="ingest: %(message)s", stream=sys.stderr)
 
 
-def open_warehouse(db_path: str, lock_timeout: float) -> duckdb.DuckDBPyConnection | None:
+def open_warehouse(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None:
     """Open the database for writing with the landing tables in place; None (logged) on timeout."""
     try:
-        con = connect(db_path, lock_timeout)
+        con = connect(args.db, args.lock_timeout)
     except LockTimeout as err:
         log.error("%s", err)
         return None
+    configure(con, args)
     con.execute(LANDING_DDL)
+    recover_interrupted_loads(con)
     return con
 
 
-def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> int:
-    """Land each source in its own transaction; report per file; return the exit code."""
-    exit_code = EXIT_OK
+def batches(sources: list[Source]) -> list[list[Source]]:
+    """Group consecutive small files so that DuckDB reads each group in one scan; others go alone."""
+    groups: list[list[Source]] = []
+    current: list[Source] = []
+    current_bytes = 0
     for source in sources:
         try:
-            result = land(con, source)
+            batchable = is_batchable(source)
+        except OSError:
+            batchable = False  # land() reports it
+        size = source.path.stat().st_size if batchable else 0
+        if current and (not batchable or len(current) >= BATCH_FILES
+                        or current_bytes + size > BATCH_BYTES):
+            groups.append(current)
+            current, current_bytes = [], 0
+        if batchable:
+            current.append(source)
+            current_bytes += size
+        else:
+            groups.append([source])
+    return groups + ([current] if current else [])
+
+
+def report(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    if result.rejected:
+        for index, reason in rejected_details(con, result.load_id, REJECTIONS_SHOWN):
+            where = "whole file" if index is None else f"record {index}"
+            log.error("%s: %s: rejected: %s", result.source, where, reason)
+        if result.rejected > REJECTIONS_SHOWN:
+            log.error("%s: ... %d more rejected, see raw.rejected_records (load_id = %d)",
+                      result.source, result.rejected - REJECTIONS_SHOWN, result.load_id)
+    log.log(logging.ERROR if result.rejected else logging.INFO, "%s", result.summary())
+
+
+def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
+             progress: Progress | None = None) -> int:
+    """Land the sources (small files in batches, each file its own load); return the exit code."""
+    exit_code = EXIT_OK
+    pending = batches(sources)
+    while pending:
+        group = pending.pop(0)
+        if progress:
+            progress.start(group)
+        try:
+            results = land_batch(con, group)
+        except BatchNotReadable:  # one of them is broken: land each alone, with its own diagnosis
+            pending[:0] = [[source] for source in group]
+            continue
         except (duckdb.Error, OSError) as err:
-            log.error("%s: not loaded, nothing from it was stored: %s", source.name, err)
+            log.error("%s: not loaded, nothing from it was stored: %s", group[0].name, err)
             exit_code = EXIT_REJECTED
             continue
         finally:
-            if source.is_spooled:
-                source.path.unlink(missing_ok=True)
-        if result.rejected:
-            exit_code = EXIT_REJECTED
-            for index, reason in rejected_details(con, result.load_id, REJECTIONS_SHOWN):
-                where = "whole file" if index is None else f"record {index}"
-                log.error("%s: %s: rejected: %s", source.name, where, reason)
-            if result.rejected > REJECTIONS_SHOWN:
-                log.error("%s: ... %d more rejected, see raw.rejected_records (load_id = %d)",
-                          source.name, result.rejected - REJECTIONS_SHOWN, result.load_id)
-        log.log(logging.ERROR if result.rejected else logging.INFO, "%s", result.summary())
+            if len(group) == 1 and group[0].is_spooled:  # a spooled copy of stdin is never batched
+                group[0].path.unlink(missing_ok=True)
+        for result in results:
+            report(con, result)
+            exit_code = EXIT_REJECTED if result.rejected else exit_code
+        if progress:
+            progress.advance(group)
+    if progress:
+        progress.close()
     return exit_code
 
 
@@ -94,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         log.error("%s", problem)
 
-    con = open_warehouse(args.db, args.lock_timeout)
+    con = open_warehouse(args)
     if con is None:
         return EXIT_REJECTED
     with con:
-        exit_code = land_all(con, sources)
+        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet))
     return EXIT_REJECTED if problems else exit_code

@@ -33,7 +33,7 @@ def connect(db_path: str, lock_timeout: float, read_only: bool = False) -> duckd
                     "nothing was written. Retry later or raise --lock-timeout."
                 ) from err
             if now >= next_notice:
-                log.warning("%s: locked by another process, waiting (up to %ds more)",
+                log.warning("%s: locked by another process, waiting (up to %.1fs more)",
                             db_path, deadline - now)
                 next_notice = now + 10
             time.sleep(min(delay, max(deadline - now, 0.01)))

@@ -27,7 +27,7 @@ log = logging.getLogger("ingest")
 # Raw event rows of one entity that occurred at or before its tombstone, tombstones excepted.
 # (`->>` binds more loosely than `and` in DuckDB: comparisons on it are parenthesized.)
 PURGEABLE_EVENTS = """
-    from raw.task_events
+    from raw.task_events_all
     where (payload ->> '$.event') not in ('task_deleted', 'batch_deleted')
         and try_cast(payload ->> '$.occurred_at' as timestamptz) <= ?::timestamptz
         and {match}
@@ -69,7 +69,7 @@ def purge(con: duckdb.DuckDBPyConnection, kind: str, ids: list[str], with_tasks:
         for target_kind, entity_id in targets:
             where = PURGEABLE_EVENTS.format(match=MATCH[target_kind])
             rows = con.execute("delete " + where, [occurred_at, entity_id]).fetchone()[0]
-            con.execute("insert into raw.purges values (?, ?, ?, 'raw.task_events', ?, now())",
+            con.execute("insert into raw.purges values (?, ?, ?, 'raw.task_events_all', ?, now())",
                         [load_id, target_kind, entity_id, rows])
             log.info("purged %d raw events of %s %s", rows, target_kind, entity_id)
             purged += rows
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     occurred_at = datetime.now(timezone.utc).isoformat()
     events = tombstones(args.kind, args.ids, args.with_tasks, occurred_at)
-    con = open_warehouse(args.db, args.lock_timeout)
+    con = open_warehouse(args)
     if con is None:
         return EXIT_REJECTED
     with con, tempfile.TemporaryDirectory() as folder:

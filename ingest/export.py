@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, setup_logging
+from ingest.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, configure, setup_logging
 from ingest.connect import LockTimeout, connect
 
 log = logging.getLogger("ingest")
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", err)
         return EXIT_REJECTED
     with con:
+        configure(con, args)
         marts = [name for (name,) in con.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'marts' order by table_name").fetchall()]

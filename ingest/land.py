@@ -1,4 +1,4 @@
-"""Land one file: stage its documents with DuckDB's JSON reader, then append them in one transaction."""
+"""Land files: stage their documents with DuckDB's JSON reader, then append them in one transaction."""
 
 from __future__ import annotations
 
@@ -7,46 +7,59 @@ import json
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import duckdb
 
 from ingest.discover import Source
-from ingest.schema import LANDING_TABLES
+from ingest.schema import LANDING_TABLES, REJECTED_TABLE
 
 log = logging.getLogger("ingest")
 
 GZIP_MAGIC = b"\x1f\x8b"
-MAX_OBJECT_BYTES = 1 << 30  # one document may be up to 1 GiB (long strings must land)
+MAX_OBJECT_BYTES = 32 << 20  # one document may be up to 32 MiB (the reader buffers twice that)
 MAX_REJECTED_TEXT = 1 << 20  # raw text kept for a rejected record, at most 1 MiB
-BAD_LINES_COLUMNS = "record_index bigint, line varchar, reason varchar"
+SMALL_FILE_BYTES = 8 << 20  # files up to this size are read many at a time ...
+BATCH_FILES, BATCH_BYTES = 1000, 256 << 20  # ... in batches of at most this many files and bytes
+BAD_LINES_COLUMNS = "file_index integer, record_index bigint, line varchar, reason varchar"
 KNOWN_EVENTS = (
     "task_started", "task_updated", "task_completed", "task_deleted",
     "batch_started", "batch_completed", "batch_deleted",
 )
 
-# Why a staged document cannot land; NULL when it can. Checked in SQL, for every record at once.
-REJECT_REASON_SQL = f"""
-case
-    when json_type(doc) <> 'OBJECT'
-        then 'not a JSON object (top-level ' || lower(json_type(doc)) || ')'
-    when len(json_keys(doc)) <> len(list_distinct(json_keys(doc)))
-        then 'duplicate key in object: '
-            || list_filter(json_keys(doc), (k, i) -> list_position(json_keys(doc), k) < i)[1]
-    when not json_exists(doc, '$.event') then null
-    when json_type(doc, '$.event') <> 'VARCHAR' then 'event name is not a string'
-    when doc ->> '$.event' not in {KNOWN_EVENTS!r}
-        then 'unknown event ''' || (doc ->> '$.event') || ''''
-    when doc ->> '$.event' like 'task_%' and coalesce(doc ->> '$.task_id', '') = ''
-        then (doc ->> '$.event') || ' has no task_id'
-    when doc ->> '$.event' like 'batch_%' and coalesce(doc ->> '$.batch_id', '') = ''
-        then (doc ->> '$.event') || ' has no batch_id'
-    when doc ->> '$.occurred_at' is null then 'event has no occurred_at'
-    when not regexp_full_match(doc ->> '$.occurred_at', '\\d{{4}}-\\d{{2}}-\\d{{2}}([T ].*)?')
-        or try_cast(doc ->> '$.occurred_at' as timestamptz) is null
-        then 'occurred_at ''' || (doc ->> '$.occurred_at') || ''' is not an ISO-8601 timestamp'
-end
-"""
+# Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
+# can), in one pass over `{source}`, which yields (file_index, record_index, doc). The fields checked
+# are extracted together (one parse); keys are listed only for events (duplicate keys).
+CLASSIFY_SQL = """
+create or replace temp table classified as
+with parsed as (
+    select file_index, record_index, doc, json_type(doc) as doc_type,
+        json_extract_string(doc, ['$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as f
+    from {source}
+)
+select file_index, record_index, doc, md5(json(doc)::varchar) as record_hash,
+    case
+        when doc_type <> 'OBJECT' then 'not a JSON object (top-level ' || lower(doc_type) || ')'
+        when f[1] is null then null
+        when f[1] not in KNOWN_EVENTS then 'unknown event ''' || f[1] || ''''
+        when len(json_keys(doc)) <> len(list_distinct(json_keys(doc)))
+            then 'duplicate key in object: '
+                || list_filter(json_keys(doc), (k, i) -> list_position(json_keys(doc), k) < i)[1]
+        when f[1] like 'task_%' and coalesce(f[2], '') = '' then f[1] || ' has no task_id'
+        when f[1] like 'batch_%' and coalesce(f[3], '') = '' then f[1] || ' has no batch_id'
+        when f[4] is null then 'event has no occurred_at'
+        when not regexp_full_match(f[4], '\\d{4}-\\d{2}-\\d{2}([T ].*)?')
+            or try_cast(f[4] as timestamptz) is null
+            then 'occurred_at ''' || f[4] || ''' is not an ISO-8601 timestamp'
+    end as reject_reason,
+    case when f[1] is not null then 'event' else 'document' end as kind
+from parsed
+""".replace("KNOWN_EVENTS", repr(KNOWN_EVENTS))
+CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
+                      "reject_reason varchar, kind varchar")
+
+
+def _classify(con: duckdb.DuckDBPyConnection, source_sql: str, params: list) -> None:
+    con.execute(CLASSIFY_SQL.replace("{source}", source_sql), params)
 
 
 @dataclass
@@ -79,14 +92,34 @@ def _sniff(source: Source) -> tuple[str, str | None]:
 
 def _stage_documents(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> None:
     """Fast path: DuckDB parses the whole file (one object, an array, or NDJSON) in bulk."""
-    con.execute(
-        """
-        create or replace temp table staged as
-        select ordinality::bigint as record_index, json as doc
-        from read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)
-            with ordinality
-        """,
+    _classify(
+        con,
+        """(
+            select 0 as file_index, ordinality::bigint as record_index, json as doc
+            from read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)
+                with ordinality
+        )""",
         [str(source.path), compression, MAX_OBJECT_BYTES],
+    )
+
+
+def _stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+    """Small files: DuckDB parses them all in one scan (raises if any of them does not parse)."""
+    paths = [str(s.path) for s in sources]
+    con.execute("create or replace temp table batch_paths as select unnest(range(?)) as file_index, "
+                "unnest(?::varchar[]) as path", [len(paths), paths])
+    _classify(
+        con,
+        """(
+            select
+                batch_paths.file_index,
+                row_number() over (partition by read.filename order by read.ordinality) as record_index,
+                read.json as doc
+            from read_json_objects(?, format = 'auto', compression = 'auto_detect', filename = true,
+                                   maximum_object_size = ?) with ordinality as read
+            inner join batch_paths on read.filename = batch_paths.path
+        )""",
+        [paths, MAX_OBJECT_BYTES],
     )
 
 
@@ -130,7 +163,7 @@ def _scan_documents(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, s
 def _stage_salvaged(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> int:
     """Slow path, only after DuckDB's reader failed: keep every document that parses on its own.
 
-    Reads the file into memory (only broken files take this path). Good documents go to ``staged``
+    Reads the file into memory (only broken files take this path). Good documents are classified
     through DuckDB's reader again, so their hashes equal a clean load's; the rest go to ``bad_lines``.
     Returns how many documents were good; 0 means the caller rejects the file whole.
     """
@@ -144,17 +177,17 @@ def _stage_salvaged(con: duckdb.DuckDBPyConnection, source: Source, compression:
         # JSON strings cannot hold raw line breaks, so this only reflows whitespace
         salvaged.writelines(doc.replace("\r", " ").replace("\n", " ") + "\n" for _, doc in good)
         salvaged.flush()
-        con.execute(
-            """
-            create or replace temp table staged as
-            select (?::bigint[])[ordinality] as record_index, json as doc
-            from read_json_objects(?, format = 'newline_delimited', maximum_object_size = ?)
-                with ordinality
-            """,
+        _classify(
+            con,
+            """(
+                select 0 as file_index, (?::bigint[])[ordinality] as record_index, json as doc
+                from read_json_objects(?, format = 'newline_delimited', maximum_object_size = ?)
+                    with ordinality
+            )""",
             [[index for index, _ in good], salvaged.name, MAX_OBJECT_BYTES],
         )
     con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
-    con.executemany("insert into bad_lines values (?, ?, ?)", bad)
+    con.executemany("insert into bad_lines values (0, ?, ?, ?)", bad)
     return len(good)
 
 
@@ -163,16 +196,18 @@ def _read_raw_text(source: Source) -> str:
         return handle.read(MAX_REJECTED_TEXT).decode("utf-8", errors="backslashreplace")
 
 
-def land(con: duckdb.DuckDBPyConnection, source: Source) -> LoadResult:
-    result = LoadResult(source=source.name)
-    started_at = datetime.now(timezone.utc)
-    source_bytes = source.path.stat().st_size
-    compression, file_reason = _sniff(source)
+class BatchNotReadable(Exception):
+    """DuckDB could not read the batch of small files in one scan: land them one by one."""
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
+    """Stage one file's documents; return why the whole file is rejected, or None."""
     con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
+    compression, file_reason = _sniff(source)
     if file_reason is None:
         try:
             _stage_documents(con, source, compression)
-        except duckdb.Error as err:
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as err:  # not JSON
             parse_error = str(err).splitlines()[0]
             try:
                 if _stage_salvaged(con, source, compression) == 0:
@@ -180,69 +215,147 @@ def land(con: duckdb.DuckDBPyConnection, source: Source) -> LoadResult:
             except (duckdb.Error, UnicodeDecodeError, EOFError, OSError) as salvage_err:
                 file_reason = f"{parse_error}; {str(salvage_err).splitlines()[0]}"
     if file_reason is not None:
-        con.execute("create or replace temp table staged (record_index bigint, doc json)")
-        con.execute("insert into bad_lines values (null, ?, ?)", [_read_raw_text(source), file_reason])
+        con.execute(f"create or replace temp table classified ({CLASSIFIED_COLUMNS})")
+        con.execute("insert into bad_lines values (0, null, ?, ?)", [_read_raw_text(source), file_reason])
+    return file_reason
 
+
+def is_batchable(source: Source) -> bool:
+    """A small file whose compression its name tells: it can share one scan with others."""
+    if source.is_spooled:
+        return False
+    compression, file_reason = _sniff(source)
+    return (file_reason is None and source.path.stat().st_size <= SMALL_FILE_BYTES
+            and (compression == "gzip") == source.name.lower().endswith(".gz"))
+
+
+def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[LoadResult]:
+    """Land files (one, or several small ones read in one scan): each gets its own load, registered
+    as running (committed), then all their rows are written and the loads finished in one
+    transaction. A failure marks the loads failed; nothing of them is visible either way."""
+    if len(sources) == 1:
+        file_reason = _stage_one(con, sources[0])
+    else:
+        try:
+            _stage_many(con, sources)
+        except duckdb.Error as err:
+            raise BatchNotReadable(str(err)) from err
+        con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
+        file_reason = None
+    load_ids = sorted(load_id for (load_id,) in con.execute(
+        "select nextval('raw.load_id_seq') from range(?)", [len(sources)]).fetchall())
     con.execute(
-        f"""
-        create or replace temp table classified as
-        select record_index, doc, md5(json(doc)::varchar) as record_hash,
-            ({REJECT_REASON_SQL}) as reject_reason,
-            case when json_exists(doc, '$.event') then 'event' else 'document' end as kind
-        from staged
         """
+        create or replace temp table batch_files as
+        select unnest(range(?)) as file_index, unnest(?::bigint[]) as load_id,
+            unnest(?::varchar[]) as source_path, unnest(?::bigint[]) as source_bytes
+        """,
+        [len(sources), load_ids, [s.name for s in sources],
+         [s.path.stat().st_size for s in sources]],
     )
+    con.execute("insert into raw.loads select load_id, source_path, source_bytes, 0, 0, 0, 0, now(), "
+                "null, 'running', null from batch_files")
+    try:
+        return _write(con, sources, load_ids, file_reason)
+    except BaseException as err:
+        con.execute("update raw.loads set status = 'failed', message = ? where load_id in "
+                    "(select unnest(?::bigint[]))", [f"{type(err).__name__}: {err}"[:2000], load_ids])
+        raise
 
+
+def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list[int],
+           file_reason: str | None) -> list[LoadResult]:
     con.execute("begin transaction")
     try:
-        result.load_id = con.execute("select nextval('raw.load_id_seq')").fetchone()[0]
-        params = [result.load_id, source.name]
-        result.rejected = con.execute(
-            """
-            insert into raw.rejected_records
-            select ?, ?, record_index, reason, raw_text, now()
+        con.execute(
+            f"""
+            insert into {REJECTED_TABLE}
+            select batch_files.load_id, batch_files.source_path, rejects.record_index,
+                rejects.reason, left(rejects.raw_text, ?), now()
             from (
-                select record_index, reject_reason as reason, left(doc::varchar, ?) as raw_text
+                select file_index, record_index, reject_reason as reason, doc::varchar as raw_text
                 from classified where reject_reason is not null
                 union all
-                select record_index, reason, left(line, ?) as raw_text from bad_lines
-            )
-            order by record_index
+                select file_index, record_index, reason, line from bad_lines
+            ) as rejects
+            inner join batch_files using (file_index)
+            order by rejects.file_index, rejects.record_index
             """,
-            params + [MAX_REJECTED_TEXT, MAX_REJECTED_TEXT],
-        ).fetchone()[0]
+            [MAX_REJECTED_TEXT],
+        )
         for kind, table in LANDING_TABLES.items():
-            result.landed += con.execute(
+            con.execute(
                 f"""
                 insert into {table}
-                select ?, ?, record_index, record_hash, now(), doc
+                select batch_files.load_id, batch_files.source_path, c.record_index, c.record_hash,
+                    now(), c.doc
                 from classified as c
+                inner join batch_files using (file_index)
                 where c.reject_reason is null and c.kind = ?
                     and not exists (select 1 from {table} as t where t.record_hash = c.record_hash)
-                qualify row_number() over (partition by record_hash order by record_index) = 1
+                qualify row_number() over (
+                    partition by c.record_hash order by c.file_index, c.record_index) = 1
                 """,
-                params + [kind],
-            ).fetchone()[0]
-        staged_count = con.execute("select count(*) from classified").fetchone()[0]
-        bad_count = con.execute("select count(*) from bad_lines").fetchone()[0]
-        result.records_in = staged_count + bad_count  # an unreadable file counts as one record
-        result.duplicates = result.records_in - result.landed - result.rejected
-        if file_reason is not None:
-            result.status, result.message = "rejected", file_reason
-        elif result.rejected:
-            result.status = "partial"
-        elif result.records_in == 0:
-            result.status, result.message = "empty", "no JSON documents in file"
+                [kind],
+            )
+        landed_union = " union all ".join(
+            f"select load_id from {table} where load_id between ? and ?"
+            for table in LANDING_TABLES.values())
+        rows = con.execute(
+            f"""
+            with records as (
+                select file_index, count(*) as records_in,
+                    count(*) filter (where reject_reason is not null) as rejected
+                from (select file_index, reject_reason from classified
+                      union all select file_index, reason from bad_lines)
+                group by file_index
+            ),
+            landed as (
+                select load_id, count(*) as landed from ({landed_union}) group by load_id
+            )
+            select batch_files.load_id,
+                coalesce(records.records_in, 0), coalesce(landed.landed, 0),
+                coalesce(records.rejected, 0)
+            from batch_files
+            left join records using (file_index)
+            left join landed using (load_id)
+            order by batch_files.file_index
+            """,
+            [min(load_ids), max(load_ids)] * len(LANDING_TABLES),
+        ).fetchall()
+        results = []
+        for source, (load_id, records_in, landed, rejected) in zip(sources, rows):
+            result = LoadResult(source=source.name, load_id=load_id, records_in=records_in,
+                                landed=landed, rejected=rejected,
+                                duplicates=records_in - landed - rejected)
+            if file_reason is not None:
+                result.status, result.message = "rejected", file_reason
+            elif rejected:
+                result.status = "partial"
+            elif records_in == 0:
+                result.status, result.message = "empty", "no JSON documents in file"
+            results.append(result)
+        columns = ("load_id", "records_in", "records_landed", "duplicates_skipped",
+                   "records_rejected", "status", "message")
+        values = [[r.load_id for r in results], [r.records_in for r in results],
+                  [r.landed for r in results], [r.duplicates for r in results],
+                  [r.rejected for r in results], [r.status for r in results],
+                  [r.message for r in results]]
         con.execute(
-            "insert into raw.loads values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-            params + [source_bytes, result.records_in, result.landed, result.duplicates,
-                      result.rejected, started_at, result.status, result.message],
+            f"""
+            update raw.loads set records_in = r.records_in, records_landed = r.records_landed,
+                duplicates_skipped = r.duplicates_skipped, records_rejected = r.records_rejected,
+                finished_at = now(), status = r.status, message = r.message
+            from (select {", ".join(f"unnest(?) as {c}" for c in columns)}) as r
+            where raw.loads.load_id = r.load_id
+            """,
+            values,
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return result
+    return results
 
 
 def rejected_details(con: duckdb.DuckDBPyConnection, load_id: int, limit: int) -> list[tuple]:
@@ -251,3 +364,45 @@ def rejected_details(con: duckdb.DuckDBPyConnection, load_id: int, limit: int) -
         "order by record_index nulls first limit ?",
         [load_id, limit],
     ).fetchall()
+
+
+LANDED_TABLES = (*LANDING_TABLES.values(), REJECTED_TABLE)
+
+
+def recover_interrupted_loads(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove the rows of loads that never finished; return how many rows were removed.
+
+    Only one process writes at a time, so when ingest starts, a load still ``running`` was cut off
+    (the process killed). Its rows are invisible already (the raw views show finished loads only);
+    they are deleted here so that landing the same file again stores them exactly once, and the load
+    is marked ``interrupted``. DuckDB may replay a commit cut off midway partly, so the newest
+    finished load's rows are also counted against its accounting.
+    """
+    finished = "select load_id from raw.loads where finished_at is not null"
+    con.execute("begin transaction")
+    try:
+        newest = con.execute(
+            "select load_id, records_landed, records_rejected from raw.loads "
+            "where finished_at is not null order by load_id desc limit 1").fetchone()
+        if newest is not None:
+            load_id, landed, rejected = newest
+            counted = [con.execute(f"select count(*) from {table} where load_id = ?",
+                                   [load_id]).fetchone()[0] for table in LANDED_TABLES]
+            if sum(counted[:-1]) != landed or counted[-1] != rejected:
+                con.execute("update raw.loads set finished_at = null, status = 'running' "
+                            "where load_id = ?", [load_id])
+        removed = sum(
+            con.execute(f"delete from {table} where load_id not in ({finished})").fetchone()[0]
+            for table in LANDED_TABLES)
+        interrupted = con.execute(
+            "update raw.loads set status = 'interrupted', message = 'the ingest process stopped "
+            "before this load finished; none of its rows were kept' "
+            "where finished_at is null and status = 'running' returning load_id").fetchall()
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    for (load_id,) in interrupted:
+        log.warning("load %d was interrupted before it finished: removed its rows; "
+                    "land its file again", load_id)
+    return removed

@@ -1,4 +1,10 @@
-"""DDL of the landing zone (schema ``raw``). Ingest owns these tables; dbt only reads them."""
+"""DDL of the landing zone (schema ``raw``). Ingest owns these tables; dbt only reads them.
+
+Rows are written to ``raw.*_all`` tables; ``raw.task_events``, ``raw.documents`` and
+``raw.rejected_records`` are views of the rows whose load finished. A load's ``raw.loads`` row is
+committed first (status ``running``, no ``finished_at``) and finished in the same transaction that
+writes its rows, so a load cut off at any point, even mid-commit, is never visible as finished.
+"""
 
 LANDING_DDL = """
 create schema if not exists raw;
@@ -18,7 +24,7 @@ create table if not exists raw.loads (
     message varchar
 );
 
-create table if not exists raw.task_events (
+create table if not exists raw.task_events_all (
     load_id bigint not null,
     source_path varchar not null,
     record_index bigint not null,
@@ -27,13 +33,22 @@ create table if not exists raw.task_events (
     payload json not null
 );
 
-create table if not exists raw.documents (
+create table if not exists raw.documents_all (
     load_id bigint not null,
     source_path varchar not null,
     record_index bigint not null,
     record_hash varchar not null,
     loaded_at timestamptz not null,
     payload json not null
+);
+
+create table if not exists raw.rejected_records_all (
+    load_id bigint not null,
+    source_path varchar not null,
+    record_index bigint,
+    reason varchar not null,
+    raw_text varchar,
+    rejected_at timestamptz not null
 );
 
 create table if not exists raw.purges (
@@ -45,15 +60,19 @@ create table if not exists raw.purges (
     purged_at timestamptz not null
 );
 
-create table if not exists raw.rejected_records (
-    load_id bigint not null,
-    source_path varchar not null,
-    record_index bigint,
-    reason varchar not null,
-    raw_text varchar,
-    rejected_at timestamptz not null
-);
+create view if not exists raw.task_events as
+select * from raw.task_events_all
+where load_id in (select load_id from raw.loads where finished_at is not null);
+
+create view if not exists raw.documents as
+select * from raw.documents_all
+where load_id in (select load_id from raw.loads where finished_at is not null);
+
+create view if not exists raw.rejected_records as
+select * from raw.rejected_records_all
+where load_id in (select load_id from raw.loads where finished_at is not null);
 """
 
-# Documents with an "event" key are generator events; everything else is a document.
-LANDING_TABLES = {"event": "raw.task_events", "document": "raw.documents"}
+# Where each kind of document lands: documents with an "event" key are generator events.
+LANDING_TABLES = {"event": "raw.task_events_all", "document": "raw.documents_all"}
+REJECTED_TABLE = "raw.rejected_records_all"

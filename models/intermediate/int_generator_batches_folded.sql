@@ -8,6 +8,7 @@ with batch_events as (
 
 tasks as (
     select * from {{ ref('int_generator_tasks_folded') }}
+    where is_visible
 ),
 
 deleted_batches as (
@@ -35,7 +36,13 @@ visible_batches as (
     where batch_id is not null and batch_id not in (select deleted_batches.batch_id from deleted_batches)
 ),
 
+deleted_tasks as (
+    select task_id from {{ ref('int_generator_tasks_folded') }}
+    where not is_visible
+),
+
 members as (
+    -- declared or naming the batch; a deleted task is no member (a declared task never seen is)
     select
         batch_id,
         unnest(declared_task_ids) as task_id
@@ -48,9 +55,14 @@ members as (
     where batch_id in (select visible_batches.batch_id from visible_batches)
 ),
 
+live_members as (
+    select * from members
+    where task_id not in (select deleted_tasks.task_id from deleted_tasks)
+),
+
 member_counts as (
     select
-        members.batch_id,
+        live_members.batch_id,
         count(*) as task_count,
         count(tasks.task_id) as actual_task_count,
         count(*) filter (where tasks.status = 'completed') as completed_tasks,
@@ -58,9 +70,9 @@ member_counts as (
         count(*) filter (where tasks.status not in ('completed', 'error')) as running_tasks,
         min(tasks.started_at) as first_task_started_at,
         max(tasks.completed_at) as last_task_completed_at
-    from members
-    left join tasks on members.task_id = tasks.task_id
-    group by members.batch_id
+    from live_members
+    left join tasks on live_members.task_id = tasks.task_id
+    group by live_members.batch_id
 ),
 
 final as (

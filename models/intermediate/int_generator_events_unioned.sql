@@ -1,5 +1,8 @@
 -- One row per generator event: landed events plus the task and batch snapshots of upstream exports,
--- each export object taken as that task's or batch's state at export_date.
+-- each export object taken as that task's or batch's state at export_date. Events never change once
+-- landed, so each run appends only the loads it has not seen.
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with landed as (
     select
         event_name,
@@ -46,6 +49,7 @@ with landed as (
         task_ids,
         is_delete_tasks
     from {{ ref('stg_raw__task_events') }}
+    where load_id > {{ incremental_watermark('load_id') }}
 ),
 
 task_snapshots as (
@@ -76,6 +80,7 @@ task_snapshots as (
         steps as export_steps,
         metrics as export_metrics
     from {{ ref('int_generator_export_tasks_unnested') }}
+    where load_id > {{ incremental_watermark('load_id') }}
 ),
 
 batch_snapshots as (
@@ -91,6 +96,7 @@ batch_snapshots as (
         description,
         task_ids
     from {{ ref('int_generator_export_batches_unnested') }}
+    where load_id > {{ incremental_watermark('load_id') }}
 ),
 
 unioned as (

@@ -1,10 +1,10 @@
--- One row per (task, metric): the latest value. Sources: every numeric value of an event's `metrics`
+-- One row per (task, metric): the latest value (plus one row with NULL metric_name per changed task
+-- that has none). Sources: every numeric value of an event's `metrics`
 -- (a number, or {value, unit}), `model_info.<key>` of a completion, the task's duration in seconds,
 -- and the metric rows of an upstream export.
-with events as (
-    select * from {{ ref('int_generator_events_live') }}
-    where entity_kind = 'task'
-),
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='task_id') }}
+
+with {{ changed_generator_tasks() }},
 
 metric_entries as (
     select
@@ -73,18 +73,30 @@ candidates as (
         'seconds' as metric_unit,
         completed_at as recorded_at,
         [epoch_us(completed_at)] as event_order
-    from {{ ref('int_generator_tasks_folded') }}
-    where duration is not null
+    from changed_tasks
+    where is_visible and duration is not null
+),
+
+latest_values as (
+    select
+        task_id,
+        metric_name,
+        metric_value,
+        metric_unit,
+        recorded_at
+    from candidates
+    where metric_value is not null and metric_name is not null and isfinite(metric_value)
+    qualify row_number() over (
+        partition by task_id, metric_name order by event_order desc, recorded_at desc
+    ) = 1
 )
 
 select
-    task_id,
-    metric_name,
-    metric_value,
-    metric_unit,
-    recorded_at
-from candidates
-where metric_value is not null and metric_name is not null and isfinite(metric_value)
-qualify row_number() over (
-    partition by task_id, metric_name order by event_order desc, recorded_at desc
-) = 1
+    changed_tasks.task_id,
+    changed_tasks.last_load_id,
+    latest_values.metric_name,
+    latest_values.metric_value,
+    latest_values.metric_unit,
+    latest_values.recorded_at
+from changed_tasks
+left join latest_values on changed_tasks.task_id = latest_values.task_id

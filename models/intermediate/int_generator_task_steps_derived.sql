@@ -1,13 +1,13 @@
--- One row per (task, step). From events: a step starts at its first event and ends when the next
--- step starts or the task ends. Steps carried by an upstream export are used as exported, unless
--- events describe the same step.
-with events as (
-    select * from {{ ref('int_generator_events_live') }}
-    where entity_kind = 'task'
-),
+-- One row per (task, step), plus one row with NULL step_name per changed task that has none.
+-- From events: a step starts at its first event and ends when the next step starts or the task ends.
+-- Steps carried by an upstream export are used as exported, unless events describe the same step.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='task_id') }}
+
+with {{ changed_generator_tasks() }},
 
 tasks as (
-    select * from {{ ref('int_generator_tasks_folded') }}
+    select * from changed_tasks
+    where is_visible
 ),
 
 step_events as (
@@ -78,24 +78,39 @@ from_exports as (
     from exported
     where step ->> '$.step_name' is not null
     qualify row_number() over (partition by task_id, step_name order by started_at desc nulls last) = 1
+),
+
+all_steps as (
+    select
+        *,
+        epoch(completed_at - started_at) as duration
+    from from_events
+    union all
+    select
+        task_id,
+        step_name,
+        status,
+        progress,
+        started_at,
+        completed_at,
+        error,
+        coalesce(reported_duration_seconds, epoch(completed_at - started_at)) as duration
+    from from_exports
+    where not exists (
+        select 1 from from_events
+        where from_events.task_id = from_exports.task_id and from_events.step_name = from_exports.step_name
+    )
 )
 
 select
-    *,
-    epoch(completed_at - started_at) as duration
-from from_events
-union all
-select
-    task_id,
-    step_name,
-    status,
-    progress,
-    started_at,
-    completed_at,
-    error,
-    coalesce(reported_duration_seconds, epoch(completed_at - started_at)) as duration
-from from_exports
-where not exists (
-    select 1 from from_events
-    where from_events.task_id = from_exports.task_id and from_events.step_name = from_exports.step_name
-)
+    changed_tasks.task_id,
+    changed_tasks.last_load_id,
+    all_steps.step_name,
+    all_steps.status,
+    all_steps.progress,
+    all_steps.started_at,
+    all_steps.completed_at,
+    all_steps.duration,
+    all_steps.error
+from changed_tasks
+left join all_steps on changed_tasks.task_id = all_steps.task_id

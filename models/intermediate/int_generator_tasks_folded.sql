@@ -1,10 +1,33 @@
--- One row per live task: its events folded in occurred_at order (ties by landing order).
--- Attributes: latest non-null value. Status, progress and current step: latest event that reports
--- them; error and completed_at belong to the latest status-bearing event, so a task that runs again
--- after an error has neither.
-with events as (
+-- One row per task ever seen: its live events folded in occurred_at order (ties by landing order);
+-- is_visible is false when a tombstone hides it. Attributes: latest non-null value. Status, progress
+-- and current step: latest event that reports them; error and completed_at belong to the latest
+-- status-bearing event, so a task that runs again after an error has neither.
+-- Incremental: only tasks with an event or tombstone landed since the last run are folded again.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='task_id') }}
+
+with changed_tasks as (
+    select
+        entity_id as task_id,
+        max(load_id) as last_load_id
+    from (
+        select
+            entity_id,
+            load_id
+        from {{ ref('int_generator_events_unioned') }}
+        where entity_kind = 'task' and load_id > {{ incremental_watermark() }}
+        union all
+        select
+            entity_id,
+            last_load_id as load_id
+        from {{ ref('int_generator_tombstones') }}
+        where entity_kind = 'task' and last_load_id > {{ incremental_watermark() }}
+    ) as changes
+    group by entity_id
+),
+
+events as (
     select * from {{ ref('int_generator_events_live') }}
-    where entity_kind = 'task'
+    where entity_kind = 'task' and task_id in (select changed_tasks.task_id from changed_tasks)
 ),
 
 folded as (
@@ -36,29 +59,32 @@ folded as (
 )
 
 select
-    task_id,
-    model_name,
-    hardware,
-    coalesce(status, 'initializing') as status,
-    coalesce(progress, 0.0) as progress,
-    current_step,
-    template_type,
-    template_context,
-    architecture,
-    output_dir,
-    output_file,
-    error,
-    creator,
-    coalesce(task_type, 'single') as task_type,
-    batch_id,
-    coalesce(reported_started_at, first_event_at) as started_at,
-    completed_at,
+    changed_tasks.task_id,
+    changed_tasks.last_load_id,
+    folded.task_id is not null as is_visible,
+    folded.model_name,
+    folded.hardware,
+    coalesce(folded.status, 'initializing') as status,
+    coalesce(folded.progress, 0.0) as progress,
+    folded.current_step,
+    folded.template_type,
+    folded.template_context,
+    folded.architecture,
+    folded.output_dir,
+    folded.output_file,
+    folded.error,
+    folded.creator,
+    coalesce(folded.task_type, 'single') as task_type,
+    folded.batch_id,
+    coalesce(folded.reported_started_at, folded.first_event_at) as started_at,
+    folded.completed_at,
     case
-        when completed_at is not null
+        when folded.completed_at is not null
             then coalesce(
-                reported_duration_seconds,
-                epoch(completed_at - coalesce(reported_started_at, first_event_at))
+                folded.reported_duration_seconds,
+                epoch(folded.completed_at - coalesce(folded.reported_started_at, folded.first_event_at))
             )
     end as duration,
-    last_event_at
-from folded
+    folded.last_event_at
+from changed_tasks
+left join folded on changed_tasks.task_id = folded.task_id

@@ -23,21 +23,24 @@ deletions as (
     select
         'task' as entity_kind,
         task_id as entity_id,
-        event_order
+        event_order,
+        load_id
     from events
     where event_name = 'task_deleted'
     union all
     select
         'batch' as entity_kind,
         batch_id as entity_id,
-        event_order
+        event_order,
+        load_id
     from events
     where event_name = 'batch_deleted'
     union all
     select
         'task' as entity_kind,
         batch_members.task_id as entity_id,
-        events.event_order
+        events.event_order,
+        events.load_id
     from events
     inner join batch_members on events.batch_id = batch_members.batch_id
     where events.event_name = 'batch_deleted' and events.is_delete_tasks
@@ -46,6 +49,7 @@ deletions as (
 select
     entity_kind,
     entity_id,
-    max(event_order) as deleted_order
+    max(event_order) as deleted_order,
+    max(load_id) as last_load_id
 from deletions
 group by entity_kind, entity_id

@@ -5,3 +5,4 @@ select
     metric_unit,
     recorded_at
 from {{ ref('int_generator_task_metrics_unnested') }}
+where metric_name is not null

@@ -8,3 +8,4 @@ select
     duration,
     error
 from {{ ref('int_generator_task_steps_derived') }}
+where step_name is not null

@@ -5,7 +5,7 @@ with yielded as (
     select distinct
         load_id,
         record_index
-    from {{ ref('benchmark_results') }}
+    from {{ ref('int_benchmark_results_unioned') }}  -- before reports of one measurement are merged
     union
     select distinct
         load_id,

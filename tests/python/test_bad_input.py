@@ -57,13 +57,18 @@ def test_empty_and_whitespace_only_files_land_nothing_and_say_so(db, tmp_path, c
     assert [(r["records_in"], r["status"]) for r in loads(db)] == [(0, "empty")]
 
 
-def test_duplicate_keys_are_rejected_naming_the_key(db, tmp_path):
-    path = write(tmp_path / "dup.ndjson", '{"model_name":"a","model_name":"b"}\n' + ndjson([GOOD]))
+def test_duplicate_keys_reject_an_event_and_a_document_lands_whole(db, tmp_path):
+    dup_event = ('{"event":"task_started","occurred_at":"2026-11-01T09:00:00Z","task_id":"a",'
+                 '"task_id":"b"}')
+    path = write(tmp_path / "dup.ndjson",
+                 dup_event + "\n" + '{"model_name":"a","model_name":"b"}\n' + ndjson([GOOD]))
     proc = run_ingest(db, path)
     assert proc.returncode == 1
-    assert rejected(db) == [(1, "duplicate key in object: model_name")]
-    assert f"{path}: record 1: rejected: duplicate key in object: model_name" in proc.stderr
+    assert rejected(db) == [(1, "duplicate key in object: task_id")]
+    assert f"{path}: record 1: rejected: duplicate key in object: task_id" in proc.stderr
     assert scalar(db, "select count(*) from raw.task_events") == 1
+    # a document is kept whole; its first value is the one JSON functions read
+    assert scalar(db, "select payload ->> '$.model_name' from raw.documents") == "a"
 
 
 def test_ten_megabyte_string_lands_whole(db, tmp_path):

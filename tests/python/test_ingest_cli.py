@@ -260,7 +260,7 @@ def test_array_containing_a_scalar(tmp_path, db):
      "occurred_at '20250305_195321' is not an ISO-8601 timestamp"),
     (event("task_started", occurred_at=None), "event has no occurred_at"),
     ({"event": 7, "task_id": "t1", "occurred_at": "2026-11-01T09:00:00Z"},
-     "event name is not a string"),
+     "unknown event '7'"),
 ], ids=["unknown-name", "no-task_id", "empty-task_id", "no-batch_id", "bad-occurred_at",
         "compact-occurred_at", "no-occurred_at", "numeric-event"])
 def test_invalid_events_are_rejected(tmp_path, db, doc, reason):

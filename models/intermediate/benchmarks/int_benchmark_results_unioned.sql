@@ -1,6 +1,6 @@
--- One row per measured configuration per run, from every benchmark shape: typed, dated, keyed.
--- The same measurement reported by two documents (a direct benchmark and the batch run embedding it)
--- is kept once: the standalone document wins over the one embedding it, then the first landed.
+-- One row per measured configuration per run and reporting document, from every benchmark shape:
+-- typed, dated, keyed. measurement_id identifies the measurement itself, so that one reported by two
+-- documents (a direct benchmark and the batch run embedding it) is kept once by benchmark_results.
 with unioned as (
     select * from {{ ref('int_benchmark_flat_rows') }}
     union all by name
@@ -32,6 +32,10 @@ dated as (
 
 select
     md5(record_hash || '|' || config_path) as result_id,
+    md5(concat_ws(
+        '|', model_name, hardware_type, batch_size, sequence_length, precision, test_case, device_name,
+        run_at, average_latency_ms, throughput_items_per_second, memory_peak_mb, succeeded
+    )) as measurement_id,
     md5(concat_ws(
         '|', model_name, hardware_type, coalesce(batch_size::varchar, '-'), coalesce(precision, '-'),
         coalesce(sequence_length::varchar, '-'), coalesce(test_case, '-')
@@ -70,9 +74,3 @@ select
     record_hash::varchar as record_hash,
     source_path::varchar as source_path
 from dated
-qualify row_number() over (
-    partition by
-        model_name, hardware_type, batch_size, sequence_length, precision, test_case, device_name, run_at,
-        average_latency_ms, throughput_items_per_second, memory_peak_mb, succeeded
-    order by source_format = 'batch_benchmark', load_id, record_index, config_path
-) = 1

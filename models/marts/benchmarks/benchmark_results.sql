@@ -1,47 +1,72 @@
 -- One row per measured configuration per run, whatever shape reported it; units normalised (ms, items/s, MB).
+-- The same measurement reported by two documents is kept once: the standalone document wins over a batch
+-- run embedding it, then the first landed. Incremental: only loads landed since the last run are parsed;
+-- a measurement they report again is decided anew among its old and new reports.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='measurement_id') }}
+
 with results as (
     select * from {{ ref('int_benchmark_results_unioned') }}
+    where load_id > {{ incremental_watermark('load_id') }}
 ),
 
 model_seed as (
     select * from {{ ref('model_seed') }}
+),
+
+new_results as (
+    select
+        results.result_id,
+        results.measurement_id,
+        results.series_id,
+        results.run_at,
+        results.run_at_source,
+        results.model_name,
+        coalesce(results.model_family, model_seed.model_family) as model_family,
+        coalesce(results.modality, model_seed.modality) as modality,
+        results.hardware_type,
+        results.device_name,
+        results.batch_size,
+        results.sequence_length,
+        results.precision,
+        results.test_case,
+        results.average_latency_ms,
+        results.p50_latency_ms,
+        results.p90_latency_ms,
+        results.p99_latency_ms,
+        results.throughput_items_per_second,
+        results.memory_peak_mb,
+        results.iterations,
+        results.warmup_iterations,
+        results.total_time_seconds,
+        results.is_simulated,
+        results.succeeded,
+        results.error_message,
+        results.metrics,
+        results.run_id,
+        results.git_commit,
+        results.git_branch,
+        results.source_format,
+        results.config_path,
+        results.load_id,
+        results.record_index,
+        results.source_path
+    from results
+    left join model_seed
+        on results.model_name = model_seed.model_name
+),
+
+candidates as (
+    select * from new_results
+    {%- if is_incremental() %}
+        union all
+        select * from {{ this }}
+        where measurement_id in (select new_results.measurement_id from new_results)
+    {%- endif %}
 )
 
-select
-    results.result_id,
-    results.series_id,
-    results.run_at,
-    results.run_at_source,
-    results.model_name,
-    coalesce(results.model_family, model_seed.model_family) as model_family,
-    coalesce(results.modality, model_seed.modality) as modality,
-    results.hardware_type,
-    results.device_name,
-    results.batch_size,
-    results.sequence_length,
-    results.precision,
-    results.test_case,
-    results.average_latency_ms,
-    results.p50_latency_ms,
-    results.p90_latency_ms,
-    results.p99_latency_ms,
-    results.throughput_items_per_second,
-    results.memory_peak_mb,
-    results.iterations,
-    results.warmup_iterations,
-    results.total_time_seconds,
-    results.is_simulated,
-    results.succeeded,
-    results.error_message,
-    results.metrics,
-    results.run_id,
-    results.git_commit,
-    results.git_branch,
-    results.source_format,
-    results.config_path,
-    results.load_id,
-    results.record_index,
-    results.source_path
-from results
-left join model_seed
-    on results.model_name = model_seed.model_name
+-- every column of new_results, one report per measurement
+select * from candidates  -- noqa: AM04
+qualify row_number() over (
+    partition by measurement_id
+    order by source_format = 'batch_benchmark', load_id, record_index, config_path
+) = 1

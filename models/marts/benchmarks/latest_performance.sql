@@ -1,9 +1,16 @@
 -- One row per series (model, hardware, batch size, precision, sequence length, test case): its latest
 -- successful measurement, with how many successful runs the series has. A run dated only by its load time
 -- is taken only when no run of the series carries a timestamp of its own.
-with measured as (
+-- Incremental: only series with results landed since the last run are ranked again.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id') }}
+
+with {{ changed_benchmark_series() }},
+
+measured as (
     select * from {{ ref('benchmark_results') }}
-    where succeeded and (average_latency_ms is not null or throughput_items_per_second is not null)
+    where
+        succeeded and (average_latency_ms is not null or throughput_items_per_second is not null)
+        and series_id in (select changed_series.series_id from changed_series)
 ),
 
 ranked as (
@@ -11,6 +18,7 @@ ranked as (
         *,
         count(*) over (partition by series_id) as series_run_count,
         min(run_at) over (partition by series_id) as first_run_at,
+        max(load_id) over (partition by series_id) as last_load_id,
         row_number() over (
             partition by series_id
             order by
@@ -42,6 +50,7 @@ select
     is_simulated,
     source_format,
     series_run_count,
-    first_run_at
+    first_run_at,
+    last_load_id
 from ranked
 where recency = 1

@@ -6,9 +6,16 @@
 -- One row per (series, metric): the latest successful real-hardware value against the mean and stddev of
 -- the series' previous runs (at most regression_window_runs of them), judged direction-aware. Runs dated
 -- only by their load time cannot be placed in the series' history and are left out.
-with measured as (
+-- Incremental: only series with results landed since the last run are judged again.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id') }}
+
+with {{ changed_benchmark_series() }},
+
+measured as (
     select * from {{ ref('benchmark_results') }}
-    where succeeded and not is_simulated and run_at_source <> 'loaded_at'
+    where
+        succeeded and not is_simulated and run_at_source <> 'loaded_at'
+        and series_id in (select changed_series.series_id from changed_series)
 ),
 
 metric_values as (
@@ -73,6 +80,7 @@ with_baseline as (
         avg(metric_value) over baseline_window as baseline_mean,
         stddev_samp(metric_value) over baseline_window as baseline_stddev,
         count(metric_value) over baseline_window as baseline_runs,
+        max(load_id) over (partition by series_id) as last_load_id,
         row_number() over (
             partition by series_id, metric
             order by run_at desc, load_id desc, record_index desc, result_id desc
@@ -144,5 +152,6 @@ select
         when degradation_pct >= 3 * {{ threshold_pct }} then 'critical'
         when degradation_pct >= 2 * {{ threshold_pct }} then 'major'
         else 'minor'
-    end as severity
+    end as severity,
+    last_load_id
 from judged
