@@ -8,7 +8,7 @@ export DUCKDB_PATH ?= data/analytics.duckdb
 TEST_DB := target/test.duckdb
 DEMO_DATA := data/example
 
-.PHONY: demo test lint build clean
+.PHONY: demo test lint build bench clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(BIN)/activate
 	$(BIN)/python -m ingest --quiet --db $(TEST_DB) tests/fixtures
 	DUCKDB_PATH=$(TEST_DB) $(DBT) build
 	$(BIN)/sqlfluff lint models macros tests
+
+# Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
+bench: $(BIN)/activate
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(BIN)/activate
 	$(BIN)/sqlfluff lint models macros tests
