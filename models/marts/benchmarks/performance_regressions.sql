@@ -18,60 +18,42 @@ measured as (
         and series_id in (select changed_series.series_id from changed_series)
 ),
 
+measured_metrics as (
+    -- one row per (result, metric); unpivot leaves out NULL values
+    unpivot (
+        select
+            series_id,
+            model_name,
+            hardware_type,
+            batch_size,
+            precision,
+            sequence_length,
+            test_case,
+            result_id,
+            run_at,
+            load_id,
+            record_index,
+            throughput_items_per_second,
+            average_latency_ms,
+            memory_peak_mb
+        from measured
+    )
+    on throughput_items_per_second, average_latency_ms, memory_peak_mb
+    into name measure value metric_value
+),
+
 metric_values as (
     select
-        series_id,
-        model_name,
-        hardware_type,
-        batch_size,
-        precision,
-        sequence_length,
-        test_case,
-        result_id,
-        run_at,
-        load_id,
-        record_index,
-        'throughput' as metric,
-        'higher_is_better' as direction,
-        throughput_items_per_second as metric_value
-    from measured
-    where throughput_items_per_second is not null
-    union all
-    select
-        series_id,
-        model_name,
-        hardware_type,
-        batch_size,
-        precision,
-        sequence_length,
-        test_case,
-        result_id,
-        run_at,
-        load_id,
-        record_index,
-        'latency' as metric,
-        'lower_is_better' as direction,
-        average_latency_ms as metric_value
-    from measured
-    where average_latency_ms is not null
-    union all
-    select
-        series_id,
-        model_name,
-        hardware_type,
-        batch_size,
-        precision,
-        sequence_length,
-        test_case,
-        result_id,
-        run_at,
-        load_id,
-        record_index,
-        'memory' as metric,
-        'lower_is_better' as direction,
-        memory_peak_mb as metric_value
-    from measured
-    where memory_peak_mb is not null
+        * exclude (measure),
+        case measure
+            when 'throughput_items_per_second' then 'throughput'
+            when 'average_latency_ms' then 'latency'
+            else 'memory'
+        end as metric,
+        case
+            when measure = 'throughput_items_per_second' then 'higher_is_better' else 'lower_is_better'
+        end as direction
+    from measured_metrics
 ),
 
 with_baseline as (
