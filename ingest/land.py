@@ -28,22 +28,25 @@ KNOWN_EVENTS = (
 
 # Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
 # can), in one pass over `{source}`, which yields (file_index, record_index, doc). The fields checked
-# are extracted together (one parse); keys are listed only for events (duplicate keys).
+# are extracted together (one parse); keys are listed once, only for events (duplicate keys).
 CLASSIFY_SQL = """
 create or replace temp table classified as
 with parsed as (
     select file_index, record_index, doc, json_type(doc) as doc_type,
         json_extract_string(doc, ['$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as f
     from {source}
+),
+
+keyed as (
+    select *, case when f[1] is not null then json_keys(doc) end as keys from parsed
 )
 select file_index, record_index, doc, md5(json(doc)::varchar) as record_hash,
     case
         when doc_type <> 'OBJECT' then 'not a JSON object (top-level ' || lower(doc_type) || ')'
         when f[1] is null then null
         when f[1] not in KNOWN_EVENTS then 'unknown event ''' || f[1] || ''''
-        when len(json_keys(doc)) <> len(list_distinct(json_keys(doc)))
-            then 'duplicate key in object: '
-                || list_filter(json_keys(doc), (k, i) -> list_position(json_keys(doc), k) < i)[1]
+        when len(keys) <> len(list_distinct(keys))
+            then 'duplicate key in object: ' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1]
         when f[1] like 'task_%' and coalesce(f[2], '') = '' then f[1] || ' has no task_id'
         when f[1] like 'batch_%' and coalesce(f[3], '') = '' then f[1] || ' has no batch_id'
         when f[4] is null then 'event has no occurred_at'
@@ -52,7 +55,7 @@ select file_index, record_index, doc, md5(json(doc)::varchar) as record_hash,
             then 'occurred_at ''' || f[4] || ''' is not an ISO-8601 timestamp'
     end as reject_reason,
     case when f[1] is not null then 'event' else 'document' end as kind
-from parsed
+from keyed
 """.replace("KNOWN_EVENTS", repr(KNOWN_EVENTS))
 CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
                       "reject_reason varchar, kind varchar")
