@@ -1,5 +1,6 @@
 -- One row per test outcome (model x hardware x test, per run) from every test-result shape: typed, dated,
--- keyed. Upstream keys (bert, clip, ...) are named through the model seed when no model name is reported.
+-- keyed (outcomes naming no model or giving no verdict included: test_results leaves them out, a warn
+-- test lists them). Upstream keys (bert, clip, ...) are named through the model seed when no model name is reported.
 with unioned as (
     select * from {{ ref('int_benchmark_flat_tests') }}
     union all by name
@@ -54,4 +55,3 @@ select
     record_hash::varchar as record_hash,
     source_path::varchar as source_path
 from named
-where resolved_model_name is not null and status is not null

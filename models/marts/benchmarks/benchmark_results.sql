@@ -6,7 +6,9 @@
 
 with results as (
     select * from {{ ref('int_benchmark_results_unioned') }}
-    where load_id > {{ incremental_watermark('load_id') }}
+    where
+        load_id > {{ incremental_watermark('load_id') }}
+        and model_name is not null and hardware_type is not null
 ),
 
 model_seed as (

@@ -1,6 +1,7 @@
 -- One row per test outcome (model x hardware x test, per run), whatever shape reported it.
 with tests as (
     select * from {{ ref('int_benchmark_test_results_unioned') }}
+    where model_name is not null and status is not null
 ),
 
 model_seed as (
