@@ -223,15 +223,11 @@ def big_rows(db: Path) -> dict[str, int]:
     }
 
 
-TORN_COMMIT_HISTORY = (  # why loads are registered as running first
-   
-    "DuckDB 1.5.5 replays a torn commit from <db>.wal: the commit of a file is appended to the WAL "
-    "in two writes ~8 ms apart (first 4096 bytes, then the rest); a SIGKILL between them leaves, "
-    "after reopening, the killed load's 200,000 raw.documents rows visible (none of its "
-    "raw.task_events; with a 1,000,000-record file: all rows of both tables) while raw.loads has no "
-    "row for that load_id. The rerun counts those rows as duplicates (load 3: 400000 records, "
-    "200000 landed, 200000 duplicates skipped), so they stay attributed to load_id 2, which raw.loads "
-    "does not know. Ingest has no recovery step for this (e.g. delete rows of unknown loads first).")
+# Why a load is registered as `running` before its rows are written, and raw views show finished loads
+# only: DuckDB 1.5.5 replays a commit cut off mid-WAL-write (two writes ~8 ms apart) partly. Before
+# that design, a SIGKILL between the writes left the killed load's raw.documents rows visible without
+# their raw.loads row, and the rerun counted them as duplicates. The `committing` kill point below
+# probes exactly that window.
 
 
 @pytest.mark.parametrize("point", [

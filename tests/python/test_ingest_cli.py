@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import duckdb
 import pytest
