@@ -5,6 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import pty
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -601,3 +605,31 @@ def test_ndjson_with_bad_first_line_lands_the_rest(tmp_path, db):
     assert [(r[2], r[3]) for r in rejected(db)] == [
         (1, "not valid JSON: Expecting property name enclosed in double quotes")
     ]
+
+
+def test_progress_line_only_on_a_terminal_and_not_with_quiet(tmp_path, db):
+    path = write(tmp_path / "p.ndjson", ndjson([{"model_name": f"m{i}"} for i in range(10)]))
+
+    def run_on_terminal(*args: str) -> str:
+        controller, terminal = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "ingest", "--db", str(db), *args, str(path)],
+                                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=terminal)
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=60)
+        os.close(controller)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+
+    shown = run_on_terminal()
+    assert "\r[" in shown and "1/1 files" in shown, shown
+    assert "\r[" not in run_on_terminal("--quiet")
+    assert "\r[" not in run_ingest(db, path).stderr  # not a terminal
