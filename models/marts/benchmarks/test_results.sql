@@ -1,7 +1,12 @@
 -- One row per test outcome (model x hardware x test, per run), whatever shape reported it.
+-- Incremental: each build parses only the loads landed since the previous one.
+{{ config(materialized='incremental', incremental_strategy='append') }}
+
 with tests as (
     select * from {{ ref('int_benchmark_test_results_unioned') }}
-    where model_name is not null and status is not null
+    where
+        model_name is not null and status is not null
+        and load_id > {{ incremental_watermark('load_id') }}
 ),
 
 model_seed as (
