@@ -1,0 +1,865 @@
+#!/usr/bin/env python3
+"""Rerunnable performance benchmark: ingest and dbt against baselines measured in the same run.
+
+    .venv/bin/python bench/run.py [--scale 1.0] [--repeat 3] [--only SECTION ...] [--out bench/RESULTS.md]
+                                  [--workdir DIR] [--keep]
+
+Every figure is a median of --repeat runs, set against a baseline measured side by side (alternating
+order) in the same run, so a shared, noisy machine shows up on both sides of each ratio. Nothing is
+asserted: each row gets a verdict (meets / misses) against the issue's target, and a section that
+fails records its error in its row while the others go on. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import json
+import logging
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402  (bench/generate.py, beside this file)
+
+log = logging.getLogger("bench")
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+DBT = str(VENV_BIN / "dbt") if (VENV_BIN / "dbt").exists() else "dbt"
+SECTIONS = ["ingest", "array", "small-files", "memory", "dedup", "dbt", "queries"]
+
+# The issue's sizes; --scale multiplies every one of them.
+INGEST_RECORDS = 1_000_000
+SMALL_FILES, SMALL_FILE_RECORDS = 10_000, 100  # --scale changes the number of files, not their size
+MEMORY_FILE_BYTES = 2_000_000_000
+BENCH_ROW_BYTES = 643  # average flat benchmark row written by generate.benchmarks()
+DEDUP_HISTORY = 5_000_000
+DBT_SIZES = [1_000_000, 5_000_000]  # events and, as many again, benchmark rows
+DBT_APPEND = 0.01
+QUERY_EVENTS = QUERY_BENCH_ROWS = 5_000_000  # ~5.2 events per task: about 1M tasks
+QUERY_RUNS = 5  # at least; more, up to QUERY_MAX_RUNS, while a query has used less than QUERY_BUDGET_S
+QUERY_MAX_RUNS, QUERY_BUDGET_S = 25, 1.0
+
+# Targets from the issue. Ratios are measured / baseline.
+INGEST_MAX_RATIO = 2.0
+SMALL_FILES_MIN_RECORDS_PER_S = 50_000
+MEMORY_MAX_BYTES = 1 << 30
+DEDUP_MAX_RATIO = 1.5
+DBT_MAX_RATIO = 0.10
+COMMAND_TIMEOUT_S = 6 * 3600
+
+# The baseline: DuckDB's own reader landing the same input into a table, in a fresh python process.
+BASELINE_SCRIPT = """
+import glob, os, sys
+import duckdb
+db, path, shape = sys.argv[1:4]
+call = "read_json_objects(?, format = 'array')" if shape == "array" else "read_ndjson_objects(?)"
+con = duckdb.connect(db)
+if os.path.isdir(path):  # one statement (one transaction) per file, like ingest
+    files = sorted(glob.glob(os.path.join(path, "**", "*.ndjson"), recursive=True))
+    con.execute(f"create table t as select * from {call} limit 0", [files[0]])
+    for name in files:
+        con.execute(f"insert into t select * from {call}", [name])
+else:
+    con.execute(f"create table t as select * from {call}", [path])
+con.close()
+"""
+
+
+# --------------------------------------------------------------------------------------------------
+# measuring
+
+
+@dataclass
+class Measured:
+    seconds: float
+    max_rss_bytes: int
+    returncode: int
+    log_path: Path
+
+    def check(self, what: str) -> None:
+        if self.returncode != 0:
+            raise RuntimeError(f"{what} exited with {self.returncode}: {tail(self.log_path)}")
+
+
+def tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no output)"
+    return " | ".join(line.strip() for line in text[-lines:]) or "(no output)"
+
+
+# Peak RSS comes from the kernel's wait4() accounting of the measured process, read by a tiny parent:
+# GNU /usr/bin/time -v, else this wrapper. Not from this process: Python starts children with vfork,
+# and Linux then carries this (large) process's peak RSS over into the child's figure.
+TIME_BINARY = "/usr/bin/time"
+RSS_WRAPPER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"Maximum resident set size (kbytes): {usage.ru_maxrss}\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+@functools.cache
+def have_gnu_time() -> bool:
+    if not os.access(TIME_BINARY, os.X_OK):
+        return False
+    return subprocess.run([TIME_BINARY, "-v", "-o", os.devnull, "true"], capture_output=True).returncode == 0
+
+
+def rss_wrapped(command: list[str], report: Path) -> list[str]:
+    if have_gnu_time():
+        return [TIME_BINARY, "-v", "-o", str(report), *command]
+    return [sys.executable, "-c", RSS_WRAPPER, str(report), *command]
+
+
+def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None = None,
+                 cwd: Path = ROOT) -> Measured:
+    """Run a command; its wall time (measured here) and its peak resident memory."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    report = log_path.with_suffix(".rss")
+    report.unlink(missing_ok=True)
+    full_env = {**os.environ, **(env or {})}
+    with open(log_path, "wb") as output:
+        started = time.perf_counter()
+        proc = subprocess.Popen(rss_wrapped(command, report), stdout=output, stderr=subprocess.STDOUT,
+                                cwd=cwd, env=full_env, start_new_session=True)
+        try:
+            returncode = proc.wait(timeout=COMMAND_TIMEOUT_S)
+        except BaseException:  # timeout or Ctrl-C: stop the whole process group we started
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        seconds = time.perf_counter() - started
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)",
+                      report.read_text() if report.exists() else "")
+    return Measured(seconds, int(found.group(1)) * 1024 if found else 0, returncode, log_path)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """Copy a closed database file (and its write-ahead log, if one was left)."""
+    shutil.copyfile(source, target)
+    wal, target_wal = Path(f"{source}.wal"), Path(f"{target}.wal")
+    if wal.exists():
+        shutil.copyfile(wal, target_wal)
+    else:
+        target_wal.unlink(missing_ok=True)
+
+
+def fresh(path: Path) -> Path:
+    for stale in (path, Path(f"{path}.wal")):
+        stale.unlink(missing_ok=True)
+    return path
+
+
+def warm(path: Path) -> None:
+    """Read the input once so that neither side pays for the first read from disk."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for name in files:
+        with open(name, "rb") as handle:
+            while handle.read(1 << 24):
+                pass
+
+
+def ingest_command(db: Path, source: Path) -> list[str]:
+    return [PYTHON, "-m", "ingest", "--quiet", "--db", str(db), str(source)]
+
+
+def baseline_command(db: Path, source: Path, array: bool = False) -> list[str]:
+    return [PYTHON, "-c", BASELINE_SCRIPT, str(db), str(source), "array" if array else "ndjson"]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# --------------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Row:
+    section: str
+    measurement: str
+    value: str = ""
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+    note: str = ""
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # markdown lines: per-repetition numbers
+    section_seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        log.info("%s | %s | %s | %s | %s | %s | %s %s", row.section, row.measurement, row.value,
+                 row.baseline, row.ratio, row.target, row.verdict, row.note)
+        return row
+
+    def error(self, section: str, measurement: str, err: BaseException) -> None:
+        message = " ".join(str(err).split())[:400] or type(err).__name__
+        self.add(Row(section, measurement, verdict="error", note=f"{type(err).__name__}: {message}"))
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "misses"
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.3f} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def fmt_ratio(ratio: float) -> str:
+    return f"{ratio:.2f}×"
+
+
+def fmt_rate(records: int, seconds: float) -> str:
+    return f"{records / seconds:,.0f} rec/s"
+
+
+def fmt_mb(size: float) -> str:
+    return f"{size / 2**20:,.0f} MiB"
+
+
+# --------------------------------------------------------------------------------------------------
+# the benchmark
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.scale: float = args.scale
+        self.repeat: int = args.repeat
+        self.dbt_repeat: int = args.dbt_repeat or args.repeat
+        self.work = workdir
+        self.data = workdir / "data"
+        self.dbs = workdir / "db"
+        self.logs = workdir / "logs"
+        for folder in (self.data, self.dbs, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.results = Results()
+        self.generated: dict[str, float] = {}  # file name -> seconds to generate
+
+    def n(self, count: int) -> int:
+        return max(1, round(count * self.scale))
+
+    # ---- input files (generated once per workdir; sections share them)
+
+    def _cached(self, name: str, make: Callable[[Path], int]) -> Path:
+        path = self.data / name
+        if not path.exists():
+            started = time.perf_counter()
+            partial = path.with_name(path.name + ".partial")
+            if partial.is_dir():
+                shutil.rmtree(partial)
+            partial.unlink(missing_ok=True)
+            written = make(partial)
+            partial.rename(path)
+            self.generated[name] = time.perf_counter() - started
+            size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
+            log.info("generated %s: %s records, %s in %.1f s", name, f"{written:,}", fmt_mb(size),
+                     self.generated[name])
+        return path
+
+    def events_file(self, records: int, seed: int = 1, array: bool = False) -> Path:
+        suffix = "json" if array else "ndjson"
+        return self._cached(f"events-{records}-s{seed}.{suffix}",
+                            lambda p: generate.events(p, records, seed, array=array))
+
+    def benchmarks_file(self, records: int, seed: int = 1, first_row: int = 0) -> Path:
+        return self._cached(f"benchmarks-{records}-s{seed}-from{first_row}.ndjson",
+                            lambda p: generate.benchmarks(p, records, seed, first_row=first_row))
+
+    def delta_events_file(self, records: int, base_records: int, seed: int) -> Path:
+        return self._cached(f"delta-events-{records}-on{base_records}-s{seed}.ndjson",
+                            lambda p: generate.delta_events(p, records, base_records, seed))
+
+    def small_files(self, files: int) -> Path:
+        """``files`` NDJSON files of 100 events each, cut from one generated file (lines copied as
+        they are, 100 at a time; no JSON is built in Python), 1,000 files per subfolder."""
+        def make(folder: Path) -> int:
+            source = self.events_file(files * SMALL_FILE_RECORDS, seed=3)
+            folder.mkdir(parents=True)
+            lines = source.read_bytes().splitlines(keepends=True)
+            for index in range(files):
+                sub = folder / f"{index // 1000:03d}"
+                sub.mkdir(exist_ok=True)
+                chunk = lines[index * SMALL_FILE_RECORDS:(index + 1) * SMALL_FILE_RECORDS]
+                (sub / f"events-{index:05d}.ndjson").write_bytes(b"".join(chunk))
+            return min(len(lines), files * SMALL_FILE_RECORDS)
+        return self._cached(f"small-files-{files}x{SMALL_FILE_RECORDS}", make)
+
+    # ---- helpers
+
+    def landed(self, db: Path) -> tuple[int, int, int]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("select coalesce(sum(records_in), 0), coalesce(sum(records_landed), 0), "
+                               "coalesce(sum(records_rejected), 0) from raw.loads").fetchone()
+        finally:
+            con.close()
+
+    def last_load_landed(self, db: Path) -> int:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("select records_landed from raw.loads order by load_id desc limit 1").fetchone()[0]
+        finally:
+            con.close()
+
+    def versus(self, label: str, source: Path, array: bool = False) -> tuple[list[Measured], list[Measured]]:
+        """Ingest ``source`` and land it with the baseline, alternating which goes first; each run into
+        a fresh database. The first ingest must land every record (else the figure would flatter)."""
+        warm(source)
+        ours: list[Measured] = []
+        theirs: list[Measured] = []
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        for rep in range(self.repeat):
+            order = ("ingest", "baseline") if rep % 2 == 0 else ("baseline", "ingest")
+            for side in order:
+                db = fresh(self.dbs / f"{slug}-{side}.duckdb")
+                logfile = self.logs / f"{slug}-{side}-{rep}.log"
+                if side == "ingest":
+                    m = run_measured(ingest_command(db, source), logfile)
+                    m.check(f"ingest of {source.name}")
+                    if rep == 0:
+                        records_in, landed, rejected = self.landed(db)
+                        if rejected or landed < records_in:
+                            raise RuntimeError(f"ingest landed {landed:,} of {records_in:,} records "
+                                               f"({rejected:,} rejected): see {logfile}")
+                    ours.append(m)
+                else:
+                    m = run_measured(baseline_command(db, source, array), logfile)
+                    m.check(f"baseline load of {source.name}")
+                    theirs.append(m)
+                fresh(db)
+        self.detail(label, "ingest", ours)
+        self.detail(label, "baseline", theirs)
+        return ours, theirs
+
+    def detail(self, label: str, side: str, runs: list[Measured]) -> None:
+        seconds = ", ".join(f"{m.seconds:.3f}" for m in runs)
+        rss = ", ".join(f"{m.max_rss_bytes / 2**20:.0f}" for m in runs)
+        self.results.details.append(f"| {label} | {side} | {seconds} | {rss} |")
+
+    # ---- sections
+
+    def section_ingest(self) -> None:
+        records = self.n(INGEST_RECORDS)
+        for kind, make in (("benchmark rows", lambda: self.benchmarks_file(records)),
+                           ("generator events", lambda: self.events_file(records))):
+            label = f"ingest {records:,} {kind} (NDJSON)"
+            try:
+                source = make()
+                self.throughput_row("ingest", label, source, records)
+            except Exception as err:  # one measurement failing must not stop the next
+                self.fail("ingest", label, err)
+
+    def section_array(self) -> None:
+        records = self.n(INGEST_RECORDS)
+        label = f"ingest one JSON array of {records:,} generator events"
+        source = self.events_file(records, array=True)
+        self.throughput_row("array", label, source, records, array=True)
+
+    def throughput_row(self, section: str, label: str, source: Path, records: int, array: bool = False) -> None:
+        ours, theirs = self.versus(label, source, array=array)
+        mine, base = median([m.seconds for m in ours]), median([m.seconds for m in theirs])
+        ratio = mine / base
+        size = source.stat().st_size
+        self.results.add(Row(
+            section, label, fmt_s(mine), fmt_s(base), fmt_ratio(ratio), f"≤ {INGEST_MAX_RATIO:g}×",
+            verdict(ratio <= INGEST_MAX_RATIO),
+            f"{fmt_mb(size)}; ingest {fmt_rate(records, mine)}, {size / 2**20 / mine:,.0f} MiB/s; "
+            f"baseline {fmt_rate(records, base)}; peak RSS ingest "
+            f"{fmt_mb(median([m.max_rss_bytes for m in ours]))}, baseline "
+            f"{fmt_mb(median([m.max_rss_bytes for m in theirs]))}"))
+
+    def section_small_files(self) -> None:
+        files = self.n(SMALL_FILES)
+        records = files * SMALL_FILE_RECORDS
+        label = f"ingest {files:,} files of {SMALL_FILE_RECORDS} events (one folder argument)"
+        folder = self.small_files(files)
+        ours, theirs = self.versus(label, folder)
+        mine, base = median([m.seconds for m in ours]), median([m.seconds for m in theirs])
+        ratio = mine / base
+        self.results.add(Row("small-files", label, fmt_s(mine), fmt_s(base), fmt_ratio(ratio),
+                             f"≤ {INGEST_MAX_RATIO:g}×", verdict(ratio <= INGEST_MAX_RATIO),
+                             f"{mine / files * 1000:.1f} ms per file; baseline: one INSERT per file"))
+        rate, base_rate = records / mine, records / base
+        self.results.add(Row("small-files", f"records/s over {files:,} small files", f"{rate:,.0f} rec/s",
+                             f"{base_rate:,.0f} rec/s", fmt_ratio(rate / base_rate),
+                             f"≥ {SMALL_FILES_MIN_RECORDS_PER_S:,} rec/s",
+                             verdict(rate >= SMALL_FILES_MIN_RECORDS_PER_S),
+                             "absolute target: depends on the machine, unlike the ratios"))
+
+    def section_memory(self) -> None:
+        target_bytes = round(MEMORY_FILE_BYTES * self.scale)
+        records = max(1, target_bytes // BENCH_ROW_BYTES)
+        source = self.benchmarks_file(records, seed=4)
+        size = source.stat().st_size
+        label = f"peak RSS, ingest of one {size / 1e9:.2f} GB NDJSON file ({records:,} benchmark rows)"
+        ours, theirs = self.versus(label, source)
+        mine, base = median([m.max_rss_bytes for m in ours]), median([m.max_rss_bytes for m in theirs])
+        note = (f"time: ingest {fmt_s(median([m.seconds for m in ours]))}, baseline "
+                f"{fmt_s(median([m.seconds for m in theirs]))}")
+        if self.scale != 1:
+            note += f"; at --scale {self.scale:g} the file is not 2 GB, so the absolute target says little"
+        self.results.add(Row("memory", label, fmt_mb(mine), fmt_mb(base), fmt_ratio(mine / base),
+                             "≤ 1 GiB", verdict(mine <= MEMORY_MAX_BYTES), note))
+
+    def section_dedup(self) -> None:
+        records, history = self.n(INGEST_RECORDS), self.n(DEDUP_HISTORY)
+        source = self.events_file(records)  # the same file as the ingest section
+        history_file = self.events_file(history, seed=2)  # other tasks: nothing in common with source
+        populated = self.dbs / f"dedup-history-{history}.duckdb"
+        if not populated.exists():
+            partial = fresh(self.dbs / "dedup-history.partial.duckdb")
+            m = run_measured(ingest_command(partial, history_file), self.logs / "dedup-history.log")
+            m.check("ingest of the history")
+            partial.rename(populated)
+            log.info("history of %s events landed in %.1f s", f"{history:,}", m.seconds)
+        warm(populated)
+        label = f"ingest {records:,} events into a database already holding {history:,}"
+        full_runs, empty_runs = [], []
+        for rep in range(self.repeat):
+            order = ("full", "empty") if rep % 2 == 0 else ("empty", "full")
+            for side in order:
+                db = fresh(self.dbs / f"dedup-{side}.duckdb")
+                if side == "full":
+                    copy_db(populated, db)
+                m = run_measured(ingest_command(db, source), self.logs / f"dedup-{side}-{rep}.log")
+                m.check(f"ingest of {source.name} ({side} database)")
+                if rep == 0:
+                    landed_now = self.last_load_landed(db)
+                    if landed_now != records:
+                        raise RuntimeError(f"{side} database: {landed_now:,} of {records:,} records landed")
+                (full_runs if side == "full" else empty_runs).append(m)
+                fresh(db)
+        self.detail(label, f"into {history:,}", full_runs)
+        self.detail(label, "into empty", empty_runs)
+        mine, base = median([m.seconds for m in full_runs]), median([m.seconds for m in empty_runs])
+        ratio = mine / base
+        self.results.add(Row("dedup", label, fmt_s(mine), fmt_s(base) + " (empty database)",
+                             fmt_ratio(ratio), f"< {DEDUP_MAX_RATIO:g}×", verdict(ratio < DEDUP_MAX_RATIO),
+                             "all records new; each is checked against the history's hashes"))
+
+    # ---- dbt
+
+    def dbt_build(self, db: Path, full_refresh: bool, name: str) -> dict:
+        """Run ``dbt build`` on ``db``; return its wall time, model time sum and failures."""
+        target = self.work / "dbt-target"
+        command = [DBT, "build", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
+                   "--target-path", str(target), "--log-path", str(self.work / "dbt-logs")]
+        if full_refresh:
+            command.append("--full-refresh")
+        results_file = target / "run_results.json"
+        results_file.unlink(missing_ok=True)
+        env = {"DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT),
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        m = run_measured(command, self.logs / f"{name}.log", env=env)
+        if not results_file.exists():
+            raise RuntimeError(f"dbt build wrote no run_results.json (exit {m.returncode}): {tail(m.log_path)}")
+        kept = self.logs / f"{name}.run_results.json"
+        shutil.copyfile(results_file, kept)
+        nodes = json.loads(kept.read_text(encoding="utf-8"))["results"]
+        models = [r for r in nodes if r["unique_id"].startswith("model.")]
+        bad = [r for r in nodes if r["status"] in ("error", "fail", "skipped", "runtime error")]
+        bad_models = [r for r in models if r["status"] != "success"]
+        return {
+            "wall": m.seconds, "returncode": m.returncode, "log": m.log_path,
+            "model_seconds": sum(r["execution_time"] for r in models if r["status"] == "success"),
+            "models": len(models), "bad_models": bad_models, "bad": bad,
+            "slowest": sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in models),
+                              reverse=True)[:5],
+        }
+
+    @staticmethod
+    def build_problem(build: dict) -> str | None:
+        if not build["bad"]:
+            return None
+        worst_first = build["bad_models"] + [r for r in build["bad"] if r not in build["bad_models"]]
+        failed = ", ".join(f"{r['unique_id'].split('.', 1)[-1]} ({r['status']})" for r in worst_first[:4])
+        more = f" and {len(build['bad']) - 4} more" if len(build["bad"]) > 4 else ""
+        return (f"dbt build exit {build['returncode']}: {len(build['bad'])} nodes failed or skipped "
+                f"({len(build['bad_models'])} of {build['models']} models): {failed}{more}")
+
+    def ingest_into(self, db: Path, files: list[Path], name: str) -> float:
+        m = run_measured([PYTHON, "-m", "ingest", "--quiet", "--db", str(db), *map(str, files)],
+                         self.logs / f"{name}.log")
+        m.check(f"ingest of {', '.join(f.name for f in files)}")
+        return m.seconds
+
+    def dbt_db(self, n: int) -> tuple[Path, Path]:
+        """The database the dbt section builds at size n, and the marker saying it is fully built.
+        dbt's views name their database by its file name, so a built file is never renamed: states
+        are saved and restored by copying to and from this same path."""
+        db = self.dbs / f"dbt-{n}.duckdb"
+        return db, db.with_suffix(".built")
+
+    def dbt_size(self, n: int, events_seed: int) -> dict:
+        """Full refresh on n events + n benchmark rows (saved), then per repetition: restore it, append
+        1%, ``dbt build`` (incremental), ``dbt build --full-refresh`` (the same data)."""
+        delta = max(1, round(n * DBT_APPEND))
+        events = self.events_file(n, seed=events_seed)
+        rows = self.benchmarks_file(n)
+        delta_events = self.delta_events_file(delta, n, seed=events_seed)
+        delta_rows = self.benchmarks_file(delta, first_row=n)
+        db, built = self.dbt_db(n)
+        snapshot = self.dbs / f"dbt-{n}.snapshot"
+        saved = snapshot.with_suffix(".saved")  # the snapshot is complete
+        if not saved.exists():
+            built.unlink(missing_ok=True)
+            seconds = self.ingest_into(fresh(db), [events, rows], f"dbt-{n}-ingest")
+            log.info("dbt %s: ingested %s events + %s rows in %.1f s", f"{n:,}", f"{n:,}", f"{n:,}", seconds)
+            setup = self.dbt_build(db, True, f"dbt-{n}-setup")
+            log.info("dbt %s: first full build %.1f s (%s)", f"{n:,}", setup["wall"],
+                     self.build_problem(setup) or "ok")
+            copy_db(db, snapshot)
+            saved.touch()
+        incremental, full, problems = [], [], []
+        for rep in range(self.dbt_repeat):
+            built.unlink(missing_ok=True)
+            copy_db(snapshot, db)
+            self.ingest_into(db, [delta_events, delta_rows], f"dbt-{n}-append-{rep}")
+            incremental.append(self.dbt_build(db, False, f"dbt-{n}-incremental-{rep}"))
+            full.append(self.dbt_build(db, True, f"dbt-{n}-full-{rep}"))
+            problems += [p for p in (self.build_problem(incremental[-1]), self.build_problem(full[-1])) if p]
+            if not self.build_problem(full[-1]):
+                built.touch()
+        for side, builds in (("incremental", incremental), ("full refresh", full)):
+            self.results.details.append(
+                f"| dbt build at {n:,} events + {n:,} rows | {side}: sum of model execution_time | "
+                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds) + " | dbt wall s: "
+                + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+        return {"n": n, "delta": delta, "incremental": incremental, "full": full, "problems": problems}
+
+    def section_dbt(self) -> None:
+        sizes = []
+        for i, size in enumerate(DBT_SIZES):
+            n = self.n(size)
+            label = f"dbt build after +1% on {n:,} events + {n:,} benchmark rows"
+            try:
+                outcome = self.dbt_size(n, events_seed=1 if i == 0 else 2)
+            except Exception as err:
+                self.fail("dbt", label, err)
+                continue
+            mine = median([b["model_seconds"] for b in outcome["incremental"]])
+            base = median([b["model_seconds"] for b in outcome["full"]])
+            ratio = mine / base if base else float("nan")
+            problems = outcome["problems"]
+            note = (f"sum of model execution_time; +{outcome['delta']:,} events and rows; wall: "
+                    f"incremental {fmt_s(median([b['wall'] for b in outcome['incremental']]))}, full "
+                    f"{fmt_s(median([b['wall'] for b in outcome['full']]))}; slowest models, incremental: "
+                    + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["incremental"][-1]["slowest"][:4])
+                    + "; full: "
+                    + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["full"][-1]["slowest"][:4]))
+            if problems:
+                note = problems[0] + (f" (+{len(problems) - 1} more builds)" if len(problems) > 1 else "") \
+                    + "; sums are over the models that ran. " + note
+            self.results.add(Row("dbt", label, fmt_s(mine), fmt_s(base) + " (full refresh)", fmt_ratio(ratio),
+                                 f"≤ {DBT_MAX_RATIO:.0%}",
+                                 "error" if problems else verdict(ratio <= DBT_MAX_RATIO),
+                                 note))
+            sizes.append((n, mine, base, bool(problems)))
+        if len(sizes) == 2:
+            (n1, inc1, full1, bad1), (n2, inc2, full2, bad2) = sizes
+            growth = inc2 / inc1 if inc1 else float("nan")
+            full_growth = full2 / full1 if full1 else float("nan")
+            self.results.add(Row(
+                "dbt", f"incremental cost as history grows {n1:,} → {n2:,}", fmt_ratio(growth),
+                fmt_ratio(full_growth) + " (full refresh)", fmt_ratio(growth / full_growth),
+                "flat: ≈ 1× (no number in the issue)", "error" if bad1 or bad2 else "n/a",
+                "value = incremental model time at the larger size / at the smaller; "
+                "baseline = the same for the full refresh"))
+
+    # ---- README queries
+
+    def section_queries(self) -> None:
+        # the database the dbt section leaves at its largest size (5M events: ~1M tasks), else built here
+        events, rows = self.n(QUERY_EVENTS), self.n(QUERY_BENCH_ROWS)
+        db, built = self.dbt_db(events)
+        if not built.exists():
+            self.ingest_into(fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)],
+                             "queries-ingest")
+            build = self.dbt_build(db, True, "queries-build")
+            if self.build_problem(build):
+                log.warning("queries: %s", self.build_problem(build))
+            built.touch()
+        queries = readme_queries(ROOT / "README.md")
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            tasks, events, rows = con.execute(
+                "select (select count(*) from marts.generator_tasks), (select count(*) from raw.task_events), "
+                "(select count(*) from raw.documents)").fetchone()
+            task_id, batch_id = con.execute(
+                "select task_id, batch_id from marts.generator_tasks where batch_id is not null "
+                "and step_count > 1 order by task_id limit 1").fetchone() or ("t1", "b1")
+            reference = "select sum(hash(task_id)) from marts.generator_tasks"
+            timed: list[tuple[str, list[float] | Exception]] = []
+            reference_runs: list[float] = []
+            for number, (title, sql) in enumerate(queries, 1):
+                sql = sql.replace("'t1'", f"'{task_id}'").replace("'b1'", f"'{batch_id}'")
+                try:
+                    mine: list[float] = []
+                    for statement in (sql, reference):  # warm-up
+                        con.execute(statement).fetchall()
+                    deadline = time.perf_counter() + QUERY_BUDGET_S
+                    at_least = max(QUERY_RUNS, self.repeat)
+                    while len(mine) < at_least or (len(mine) < QUERY_MAX_RUNS and time.perf_counter() < deadline):
+                        for statement, into in ((sql, mine), (reference, reference_runs)):
+                            started = time.perf_counter()
+                            con.execute(statement).fetchall()
+                            into.append(time.perf_counter() - started)
+                    timed.append((f"q{number}: {title}", mine))
+                except Exception as err:
+                    log.error("queries: q%d failed:\n%s", number, traceback.format_exc())
+                    timed.append((f"q{number}: {title}", err))
+            ref50 = median(reference_runs) * 1000 if reference_runs else float("nan")
+            for label, outcome in timed:
+                if isinstance(outcome, Exception):
+                    self.results.error("queries", label, outcome)
+                    continue
+                p50 = median(outcome) * 1000
+                self.results.add(Row("queries", label, f"{p50:.1f} ms", f"{ref50:.1f} ms", fmt_ratio(p50 / ref50),
+                                     "— (none in the issue)", "n/a",
+                                     f"p50 of {len(outcome)} runs after a warm-up"))
+            self.results.details.append(
+                f"| README queries on {events:,} events ({tasks:,} tasks) + {rows:,} benchmark rows "
+                f"('t1' → {task_id}, 'b1' → {batch_id}) | baseline: `{reference}`, "
+                "run after each run of each "
+                f"query | p50 {ref50:.1f} ms of {len(reference_runs)} runs | |")
+        finally:
+            con.close()
+
+    # ---- running
+
+    def fail(self, section: str, label: str, err: BaseException) -> None:
+        log.error("%s: %s failed:\n%s", section, label, traceback.format_exc())
+        self.results.error(section, label, err)
+
+    def run(self, sections: list[str], write: Callable[[Results, bool], None]) -> None:
+        for name in sections:
+            started = time.perf_counter()
+            log.info("=== section %s", name)
+            try:
+                getattr(self, "section_" + name.replace("-", "_"))()
+            except Exception as err:  # recorded in the section's row; the next section still runs
+                self.fail(name, f"({name} section)", err)
+            self.results.section_seconds[name] = time.perf_counter() - started
+            log.info("=== section %s done in %.0f s", name, self.results.section_seconds[name])
+            write(self.results, False)
+
+
+def readme_queries(readme: Path) -> list[tuple[str, str]]:
+    """Every statement of every ```sql block (split on ';'), titled by its first line or comment."""
+    text = readme.read_text(encoding="utf-8")
+    queries = []
+    for block in re.findall(r"```sql\n(.*?)```", text, flags=re.S):
+        for statement in block.split(";"):
+            if not statement.strip():
+                continue
+            lines = [line.strip() for line in statement.strip().splitlines()]
+            comment = next((line[2:].strip() for line in lines if line.startswith("--")), None)
+            code = " ".join(line for line in lines if not line.startswith("--"))
+            source = re.search(r"\bfrom\s+([\w.]+)", code)
+            title = comment or f"{code[:60]}…"
+            if source and not comment:
+                title = f"from {source.group(1)}: {code[:50]}…"
+            queries.append((title.replace("|", "\\|"), statement.strip()))
+    return queries
+
+
+# --------------------------------------------------------------------------------------------------
+# report
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))
+        ram = f"{mem_kb / 2**20:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        ram = "unknown"
+    try:
+        nproc = str(len(os.sched_getaffinity(0)))
+    except AttributeError:
+        nproc = str(os.cpu_count())
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", ".", ":!bench"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+        commit += f" (+ {len(dirty.splitlines())} uncommitted changes outside bench/)" if dirty else ""
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return {"cpu": cpu, "ram": ram, "nproc": nproc, "os": platform.platform(),
+            "python": platform.python_version(), "duckdb": version("duckdb"),
+            "dbt-core": version("dbt-core"), "dbt-duckdb": version("dbt-duckdb"), "commit": commit}
+
+
+MEASURED_CODE = ["ingest", "models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml", "README.md"]
+
+
+def code_digest() -> str:
+    """A short digest of the code being measured, as it is in the working tree right now (others may be
+    editing the same checkout: a digest that differs between start and end flags a mixed run)."""
+    digest = hashlib.sha256()
+    for name in MEASURED_CODE:
+        top = ROOT / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts:
+                continue
+            try:
+                content = path.read_bytes()
+            except OSError:
+                continue
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + content + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def render(results: Results, info: dict[str, str], args: argparse.Namespace, started: datetime,
+           finished: bool) -> str:
+    elapsed = (datetime.now(timezone.utc) - started).total_seconds()
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `bench/run.py` (see `bench/README.md`). Every ratio is measured / baseline, both "
+        "medians of repetitions run alternately in the same run on the same machine.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| date | {started:%Y-%m-%d %H:%M} UTC; {'took' if finished else 'RUN IN PROGRESS after'} "
+        f"{elapsed / 60:.1f} min |",
+        f"| command | `{shlex.join(getattr(sys, 'orig_argv', [sys.executable, *sys.argv]))}` |",
+        f"| scale | {args.scale:g} (the issue's sizes × {args.scale:g}) |",
+        f"| repetitions | {args.repeat} (dbt: {args.dbt_repeat or args.repeat} incremental + full refresh "
+        f"pairs; README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
+        f"while under {QUERY_BUDGET_S:g} s) |",
+        f"| machine | {info['cpu']}; nproc {info['nproc']}; {info['ram']} RAM; {info['os']} |",
+        f"| software | duckdb {info['duckdb']}, dbt-core {info['dbt-core']}, dbt-duckdb {info['dbt-duckdb']}, "
+        f"Python {info['python']} |",
+        f"| code | commit {info['commit']}; digest of {', '.join(MEASURED_CODE)}: {info['digest']}"
+        + (f" at the start, **{info['digest_end']} at the end: the code changed during the run**"
+           if info.get("digest_end") not in (None, info["digest"]) else "") + " |",
+        "",
+        "| section | measurement | median | baseline median | ratio | target | verdict | notes |",
+        "|---|---|---:|---:|---:|---|---|---|",
+    ]
+    for row in results.rows:
+        cells = [row.section, row.measurement, row.value, row.baseline, row.ratio, row.target,
+                 f"**{row.verdict}**" if row.verdict in ("misses", "error") else row.verdict, row.note]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    lines += ["", "## Per repetition", "",
+              "| measurement | side | seconds, each run | peak RSS MiB, each run (or other) |",
+              "|---|---|---|---|",
+              *results.details]
+    if results.section_seconds:
+        lines += ["", "Section wall times: " + ", ".join(
+            f"{name} {seconds / 60:.1f} min" for name, seconds in results.section_seconds.items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark ingest and dbt against baselines measured in the same run; "
+                    "writes a Markdown table of medians and ratios.")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="multiplier of the issue's sizes (default 1.0; 0.01 for a quick smoke run)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (default 3)")
+    parser.add_argument("--dbt-repeat", type=int, default=None,
+                        help="repetitions of the dbt measurement (default: --repeat); each is two builds")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only these sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md",
+                        help="Markdown file to write (default bench/RESULTS.md)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where data and databases go (default: a new folder under /tmp); "
+                             "generated files already there are reused")
+    parser.add_argument("--keep", action="store_true", help="keep the workdir at the end")
+    args = parser.parse_args(argv)
+    if args.scale <= 0 or args.repeat < 1 or (args.dbt_repeat is not None and args.dbt_repeat < 1):
+        parser.error("--scale must be > 0, --repeat and --dbt-repeat >= 1")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S",
+                        stream=sys.stderr)
+
+    created = args.workdir is None or not args.workdir.exists()
+    workdir = Path(tempfile.mkdtemp(prefix="ml-analytics-bench-")) if args.workdir is None else args.workdir
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(workdir).free
+    log.info("workdir %s (%.0f GB free; --scale 1 needs about 40 GB)", workdir, free / 1e9)
+
+    started = datetime.now(timezone.utc)
+    info = machine()
+    sections = [s for s in SECTIONS if not args.only or s in args.only]
+    out: Path = args.out
+
+    info["digest"] = code_digest()
+
+    def write(results: Results, finished: bool) -> None:
+        info["digest_end"] = code_digest()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(results, info, args, started, finished), encoding="utf-8")
+
+    bench = Bench(args, workdir)
+    try:
+        bench.run(sections, write)
+    finally:
+        write(bench.results, True)
+        log.info("wrote %s", out)
+        if args.keep:
+            log.info("kept %s", workdir)
+        elif created:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:  # a workdir given by the user: remove only what this run put there
+            for name in ("data", "db", "logs", "dbt-target", "dbt-logs"):
+                shutil.rmtree(workdir / name, ignore_errors=True)
+    print(out.read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
