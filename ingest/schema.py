@@ -6,6 +6,15 @@ committed first (status ``running``, no ``finished_at``) and finished in the sam
 writes its rows, so a load cut off at any point, even mid-commit, is never visible as finished.
 """
 
+DOCUMENT_COLUMNS = """
+    load_id bigint not null,
+    source_path varchar not null,
+    record_index bigint not null,
+    record_hash varchar not null,
+    loaded_at timestamptz not null,
+    payload json not null
+"""
+
 LANDING_DDL = """
 create schema if not exists raw;
 create sequence if not exists raw.load_id_seq start 1;
@@ -24,23 +33,7 @@ create table if not exists raw.loads (
     message varchar
 );
 
-create table if not exists raw.task_events_all (
-    load_id bigint not null,
-    source_path varchar not null,
-    record_index bigint not null,
-    record_hash varchar not null,
-    loaded_at timestamptz not null,
-    payload json not null
-);
-
-create table if not exists raw.documents_all (
-    load_id bigint not null,
-    source_path varchar not null,
-    record_index bigint not null,
-    record_hash varchar not null,
-    loaded_at timestamptz not null,
-    payload json not null
-);
+{landed_tables}
 
 create table if not exists raw.rejected_records_all (
     load_id bigint not null,
@@ -60,18 +53,17 @@ create table if not exists raw.purges (
     purged_at timestamptz not null
 );
 
-create view if not exists raw.task_events as
-select * from raw.task_events_all
-where load_id in (select load_id from raw.loads where finished_at is not null);
-
-create view if not exists raw.documents as
-select * from raw.documents_all
-where load_id in (select load_id from raw.loads where finished_at is not null);
-
-create view if not exists raw.rejected_records as
-select * from raw.rejected_records_all
-where load_id in (select load_id from raw.loads where finished_at is not null);
+{finished_views}
 """
+
+LANDING_DDL = LANDING_DDL.format(
+    landed_tables="\n\n".join(f"create table if not exists raw.{name}_all ({DOCUMENT_COLUMNS});"
+                              for name in ("task_events", "documents")),
+    finished_views="\n\n".join(
+        f"create view if not exists raw.{name} as select * from raw.{name}_all\n"
+        "where load_id in (select load_id from raw.loads where finished_at is not null);"
+        for name in ("task_events", "documents", "rejected_records")),
+)
 
 # Where each kind of document lands: documents with an "event" key are generator events.
 LANDING_TABLES = {"event": "raw.task_events_all", "document": "raw.documents_all"}
