@@ -1,6 +1,7 @@
 -- One row per test outcome (model x hardware x test, per run) from every test-result shape: typed, dated,
 -- keyed (outcomes naming no model or giving no verdict included: test_results leaves them out, a warn
--- test lists them). Upstream keys (bert, clip, ...) are named through the model seed when no model name is reported.
+-- test lists them). Upstream keys (bert, clip, ...) are named through the model seed when no model name
+-- is reported.
 with unioned as (
     select * from {{ ref('int_benchmark_flat_tests') }}
     union all by name
