@@ -2,7 +2,7 @@
 -- (model_families.<family>.hardware_compatibility.<hardware>: {compatible, performance_rating,
 -- benchmark_results: [{model_name, timestamp}]}). Cells that list no model say nothing about a model
 -- and give no row.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'compatibility_matrix'
 ),

@@ -1,7 +1,7 @@
 -- One row per (model, hardware) of a critical model test run
 -- (model_results.<model>: {status, elapsed_time, platform_status: {<hardware>: REAL | MOCK | ...},
 -- structured_data.examples[{platform, elapsed_time, implementation_type}]}).
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'critical_model_tests'
 ),

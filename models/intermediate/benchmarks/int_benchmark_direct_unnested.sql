@@ -1,7 +1,7 @@
 -- One row per batch size of a direct benchmark ({model, hardware, batch_results: {"<n>": {...}}}), whether
 -- the document is one or it is embedded as results.<model>.benchmark_data of a batch benchmark; plus one
 -- failed row per batch-benchmark run that produced no benchmark_data.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('direct_benchmark', 'batch_benchmark')
 ),

@@ -2,7 +2,7 @@
 -- of each functionality_verification.<hardware> of a benchmark run, and each hardware validation document
 -- ({model, platform, success, returncode, stderr}). Models are upstream keys (bert, clip, ...), named
 -- through the document's own `models` map when it has one.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('functionality_report', 'benchmark_run', 'hardware_validation')
 ),

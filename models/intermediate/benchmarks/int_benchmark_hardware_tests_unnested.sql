@@ -1,7 +1,7 @@
 -- One row per (model, hardware) outcome of a single-model hardware test: a single test document
 -- ({model, platform, success, error, execution_time}) or each results.<test> of a skill hardware test
 -- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise).
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('single_hardware_test', 'skill_hardware_test')
 ),

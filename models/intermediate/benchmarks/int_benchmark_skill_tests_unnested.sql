@@ -4,7 +4,7 @@
 -- qualcomm qnn. Runs come from skill test reports ({status, metadata} or {metadata, results: {status}}),
 -- collected results (test_<skill>: map or error text), performance runs (results.<file>.performance_metrics
 -- .<hardware>: map) and skill test runs (skill_tests.<file>.json_result: map).
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in (
         'skill_test_report', 'skill_collected_results', 'skill_performance_run', 'skill_tests_run'

@@ -1,7 +1,7 @@
 -- One row per timed entry of a skill hardware test's performance section
 -- (performance.<test>: {avg_time, min_time, max_time, num_runs} or {inference_time, load_time}, in seconds),
 -- joined to results.<test> for its model, device and success.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'skill_hardware_test' and json_type(payload, '$.performance') = 'OBJECT'
 ),

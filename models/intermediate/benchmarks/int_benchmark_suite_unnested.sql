@@ -1,7 +1,7 @@
 -- One row per configuration of a benchmark suite:
 -- benchmarks.<family>.<model>.<hardware>.benchmark_results.batch_<n>_seq_<m>, at the top of a suite
 -- document or under performance_benchmarks.<family> of a benchmark run. Latencies are in seconds there.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('suite_benchmark', 'benchmark_run')
 ),

@@ -1,6 +1,6 @@
 -- One row per (model, web platform) of a web platform comparison (results_by_modality.<modality>[{model,
 -- webnn: {time_ms, memory_mb, success, implementation}, webgpu: {...}}]).
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'web_platform_comparison'
 ),

@@ -1,7 +1,7 @@
 -- One row per web platform result ({model_name, platform: webnn/webgpu, status, metrics: {inference_time_ms,
 -- throughput_items_per_second, memory_mb, ...}, simulation flags}): a result document, or an element of the
 -- results array of a web platform batch.
-with documents as (
+with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('web_platform_result', 'web_platform_batch')
 ),

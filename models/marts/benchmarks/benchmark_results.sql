@@ -2,7 +2,10 @@
 -- The same measurement reported by two documents is kept once: the standalone document wins over a batch
 -- run embedding it, then the first landed. Incremental: only loads landed since the last run are parsed;
 -- a measurement they report again is decided anew among its old and new reports.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='measurement_id') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='measurement_id',
+    post_hook="{{ record_watermark(ref('int_benchmark_document_shapes')) }}"
+) }}
 
 with results as (
     select * from {{ ref('int_benchmark_results_unioned') }}

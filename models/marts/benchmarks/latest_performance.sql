@@ -2,7 +2,10 @@
 -- successful measurement, with how many successful runs the series has. A run dated only by its load time
 -- is taken only when no run of the series carries a timestamp of its own.
 -- Incremental: only series with results landed since the last run are ranked again.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id',
+    post_hook="{{ record_watermark(ref('benchmark_results')) }}"
+) }}
 
 with {{ changed_benchmark_series() }},
 

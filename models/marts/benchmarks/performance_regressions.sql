@@ -7,7 +7,10 @@
 -- the series' previous runs (at most regression_window_runs of them), judged direction-aware. Runs dated
 -- only by their load time cannot be placed in the series' history and are left out.
 -- Incremental: only series with results landed since the last run are judged again.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id') }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='series_id',
+    post_hook="{{ record_watermark(ref('benchmark_results')) }}"
+) }}
 
 with {{ changed_benchmark_series() }},
 

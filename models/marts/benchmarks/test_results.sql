@@ -1,6 +1,9 @@
 -- One row per test outcome (model x hardware x test, per run), whatever shape reported it.
 -- Incremental: each build parses only the loads landed since the previous one.
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(
+    materialized='incremental', incremental_strategy='append',
+    post_hook="{{ record_watermark(ref('int_benchmark_document_shapes')) }}"
+) }}
 
 with tests as (
     select * from {{ ref('int_benchmark_test_results_unioned') }}

@@ -1,7 +1,10 @@
 -- One row per landed document of no known shape, with what it looks like, so it can be taught or ignored.
 -- Incremental: each build looks only at loads landed since the last one (after teaching the models a new
 -- shape, `dbt build --full-refresh` looks again at everything).
-{{ config(materialized='incremental', incremental_strategy='append') }}
+{{ config(
+    materialized='incremental', incremental_strategy='append',
+    post_hook="{{ record_watermark(ref('int_benchmark_document_shapes')) }}"
+) }}
 
 select
     record_hash,
