@@ -260,6 +260,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
         self.scale: float = args.scale
+        self.dbt_scale: float = args.dbt_scale or args.scale
         self.repeat: int = args.repeat
         self.dbt_repeat: int = args.dbt_repeat or args.repeat
         self.work = workdir
@@ -273,6 +274,10 @@ class Bench:
 
     def n(self, count: int) -> int:
         return max(1, round(count * self.scale))
+
+    def n_dbt(self, count: int) -> int:
+        """Sizes of the dbt and queries sections (``--dbt-scale``)."""
+        return max(1, round(count * self.dbt_scale))
 
     # ---- input files (generated once per workdir; sections share them)
 
@@ -566,7 +571,7 @@ class Bench:
     def section_dbt(self) -> None:
         sizes = []
         for i, size in enumerate(DBT_SIZES):
-            n = self.n(size)
+            n = self.n_dbt(size)
             label = f"dbt build after +1% on {n:,} events + {n:,} benchmark rows"
             try:
                 outcome = self.dbt_size(n, events_seed=1 if i == 0 else 2)
@@ -606,7 +611,7 @@ class Bench:
 
     def section_queries(self) -> None:
         # the database the dbt section leaves at its largest size (5M events: ~1M tasks), else built here
-        events, rows = self.n(QUERY_EVENTS), self.n(QUERY_BENCH_ROWS)
+        events, rows = self.n_dbt(QUERY_EVENTS), self.n_dbt(QUERY_BENCH_ROWS)
         db, built = self.dbt_db(events)
         if not built.exists():
             self.ingest_into(fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)],
@@ -774,7 +779,8 @@ def render(results: Results, info: dict[str, str], args: argparse.Namespace, sta
         f"| date | {started:%Y-%m-%d %H:%M} UTC; {'took' if finished else 'RUN IN PROGRESS after'} "
         f"{elapsed / 60:.1f} min |",
         f"| command | `{shlex.join(getattr(sys, 'orig_argv', [sys.executable, *sys.argv]))}` |",
-        f"| scale | {args.scale:g} (the issue's sizes × {args.scale:g}) |",
+        f"| scale | {args.scale:g} (the issue's sizes × {args.scale:g})"
+        + (f"; dbt and queries sections: {args.dbt_scale:g}" if args.dbt_scale else "") + " |",
         f"| repetitions | {args.repeat} (dbt: {args.dbt_repeat or args.repeat} incremental + full refresh "
         f"pairs; README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
         f"while under {QUERY_BUDGET_S:g} s) |",
@@ -808,6 +814,8 @@ def main(argv: list[str] | None = None) -> int:
                     "writes a Markdown table of medians and ratios.")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiplier of the issue's sizes (default 1.0; 0.01 for a quick smoke run)")
+    parser.add_argument("--dbt-scale", type=float, default=None,
+                        help="multiplier for the dbt and queries sections only (default: --scale)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (default 3)")
     parser.add_argument("--dbt-repeat", type=int, default=None,
                         help="repetitions of the dbt measurement (default: --repeat); each is two builds")
@@ -820,7 +828,7 @@ def main(argv: list[str] | None = None) -> int:
                              "generated files already there are reused")
     parser.add_argument("--keep", action="store_true", help="keep the workdir at the end")
     args = parser.parse_args(argv)
-    if args.scale <= 0 or args.repeat < 1 or (args.dbt_repeat is not None and args.dbt_repeat < 1):
+    if args.scale <= 0 or (args.dbt_scale is not None and args.dbt_scale <= 0) or args.repeat < 1 or (args.dbt_repeat is not None and args.dbt_repeat < 1):
         parser.error("--scale must be > 0, --repeat and --dbt-repeat >= 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stderr)
