@@ -27,35 +27,40 @@ KNOWN_EVENTS = (
 )
 
 # Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
-# can), in one pass over `{source}`, which yields (file_index, record_index, doc). The fields checked
-# are extracted together (one parse); keys are listed once, only for events (duplicate keys).
+# can), in one pass over `{source}`, which yields (file_index, record_index, doc). One parse gives the
+# minified document and the fields checked (json_extract with a list of paths); keys are listed once
+# more, only for events (duplicate keys).
 CLASSIFY_SQL = """
 create or replace temp table classified as
 with parsed as (
-    select file_index, record_index, doc, json_type(doc) as doc_type,
-        json_extract_string(doc, ['$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as f
+    select file_index, record_index, doc,
+        json_extract(doc, ['$', '$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as x
     from {source}
 ),
 
-keyed as (
-    select *, case when f[1] is not null then json_keys(doc) end as keys from parsed
+fields as (
+    select file_index, record_index, doc, x[1]::varchar as minified, x[2] ->> '$' as event_name,
+        x[3] ->> '$' as task_id, x[4] ->> '$' as batch_id, x[5] ->> '$' as occurred_at,
+        case when x[2] is not null then json_keys(doc) end as keys
+    from parsed
 )
-select file_index, record_index, doc, md5(json(doc)::varchar) as record_hash,
+select file_index, record_index, doc, md5(minified) as record_hash,
     case
-        when doc_type <> 'OBJECT' then 'not a JSON object (top-level ' || lower(doc_type) || ')'
-        when f[1] is null then null
-        when f[1] not in KNOWN_EVENTS then 'unknown event ''' || f[1] || ''''
+        when not starts_with(minified, '{')
+            then 'not a JSON object (top-level ' || lower(json_type(minified)) || ')'
+        when event_name is null then null
+        when event_name not in KNOWN_EVENTS then 'unknown event ''' || event_name || ''''
         when len(keys) <> len(list_distinct(keys))
             then 'duplicate key in object: ' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1]
-        when f[1] like 'task_%' and coalesce(f[2], '') = '' then f[1] || ' has no task_id'
-        when f[1] like 'batch_%' and coalesce(f[3], '') = '' then f[1] || ' has no batch_id'
-        when f[4] is null then 'event has no occurred_at'
-        when not regexp_full_match(f[4], '\\d{4}-\\d{2}-\\d{2}([T ].*)?')
-            or try_cast(f[4] as timestamptz) is null
-            then 'occurred_at ''' || f[4] || ''' is not an ISO-8601 timestamp'
+        when event_name like 'task_%' and coalesce(task_id, '') = '' then event_name || ' has no task_id'
+        when event_name like 'batch_%' and coalesce(batch_id, '') = '' then event_name || ' has no batch_id'
+        when occurred_at is null then 'event has no occurred_at'
+        when not regexp_full_match(occurred_at, '\\d{4}-\\d{2}-\\d{2}([T ].*)?')
+            or try_cast(occurred_at as timestamptz) is null
+            then 'occurred_at ''' || occurred_at || ''' is not an ISO-8601 timestamp'
     end as reject_reason,
-    case when f[1] is not null then 'event' else 'document' end as kind
-from keyed
+    case when event_name is not null then 'event' else 'document' end as kind
+from fields
 """.replace("KNOWN_EVENTS", repr(KNOWN_EVENTS))
 CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
                       "reject_reason varchar, kind varchar")
@@ -286,6 +291,12 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
             """,
             [MAX_REJECTED_TEXT],
         )
+        # a document repeated within the batch lands once, first occurrence (found without the payload)
+        con.execute("""
+            create or replace temp table first_records as
+            select file_index, record_index from classified where reject_reason is null
+            qualify row_number() over (partition by record_hash order by file_index, record_index) = 1
+        """)
         for kind, table in LANDING_TABLES.items():
             con.execute(
                 f"""
@@ -294,10 +305,9 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
                     now(), c.doc
                 from classified as c
                 inner join batch_files using (file_index)
+                semi join first_records using (file_index, record_index)
                 where c.reject_reason is null and c.kind = ?
                     and not exists (select 1 from {table} as t where t.record_hash = c.record_hash)
-                qualify row_number() over (
-                    partition by c.record_hash order by c.file_index, c.record_index) = 1
                 """,
                 [kind],
             )

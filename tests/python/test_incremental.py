@@ -58,11 +58,24 @@ def test_incremental_build_equals_full_refresh(tmp_path):
                       FIXTURES / "benchmark_results.ndjson").returncode == 0
     build(db, tmp_path)
     before = query(db, "select task_id, status from marts.generator_tasks order by task_id")
+    first_documents_max = query(db, "select max(load_id) from raw.documents")[0][0]
 
     # new loads: late events for existing tasks, a duplicate, tombstones, a restart, a new task
     assert run_ingest(db, ROOT / "tests" / "fixtures_late").returncode == 0
     build(db, tmp_path)
     incremental = snapshot(db, tmp_path, "incremental")
+
+    # each model read only the loads after its watermark, written into its SQL as a number (so DuckDB
+    # filters the raw scan), and recorded the load its input reached, rows or none
+    shapes_max = query(db, "select max(load_id) from staging.int_benchmark_document_shapes")[0][0]
+    results_max = query(db, "select max(load_id) from marts.benchmark_results")[0][0]
+    watermarks = query(db, "select model_name, read_through_load_id from staging.incremental_watermarks")
+    assert dict(watermarks) == {
+        "benchmark_results": shapes_max, "test_results": shapes_max, "unrecognized_documents": shapes_max,
+        "latest_performance": results_max, "performance_regressions": results_max}
+    compiled = (tmp_path / "target" / "compiled" / "ml_analytics" / "models" / "marts" / "benchmarks"
+                / "test_results.sql").read_text(encoding="utf-8")
+    assert f"load_id > {first_documents_max}" in compiled
 
     # the incremental run really changed things
     after = query(db, "select task_id, status from marts.generator_tasks order by task_id")
