@@ -53,6 +53,13 @@
 {%- endmacro %}
 
 
+{#-
+    The two CTEs every per-task child of int_generator_tasks_folded starts from: `changed_tasks`,
+    the tasks folded again since the calling model's last run, and `events`, the live events of
+    those that are visible. A changed task that yields no rows keeps one row with NULL in its
+    second key column, so a delete+insert on task_id replaces its old rows all the same; the mart
+    views leave those rows out.
+-#}
 {% macro changed_generator_tasks() -%}
 changed_tasks as (
     select * from {{ ref('int_generator_tasks_folded') }}

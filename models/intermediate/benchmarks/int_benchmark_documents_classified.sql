@@ -8,7 +8,7 @@ select
     documents.record_hash,
     documents.loaded_at,
     documents.payload,
-    documents.top_level_keys,
+    json_keys(documents.payload) as top_level_keys,  -- after the join: only for the documents kept
     shapes.document_at,
     shapes.simulated_hardware,
     shapes.document_shape,

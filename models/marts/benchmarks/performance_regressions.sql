@@ -59,18 +59,27 @@ metric_values as (
     from measured_metrics
 ),
 
-with_baseline as (
+ranked_values as (
     select
         *,
-        avg(metric_value) over baseline_window as baseline_mean,
-        stddev_samp(metric_value) over baseline_window as baseline_stddev,
-        count(metric_value) over baseline_window as baseline_runs,
         max(load_id) over (partition by series_id) as last_load_id,
         row_number() over (
             partition by series_id, metric
             order by run_at desc, load_id desc, record_index desc, result_id desc
         ) as recency
     from metric_values
+),
+
+with_baseline as (
+    -- the latest value and the window before it are all a judgement reads: the rolling aggregates
+    -- run over at most regression_window_runs + 1 values per series and metric, however long the history
+    select
+        *,
+        avg(metric_value) over baseline_window as baseline_mean,
+        stddev_samp(metric_value) over baseline_window as baseline_stddev,
+        count(metric_value) over baseline_window as baseline_runs
+    from ranked_values
+    where recency <= {{ window_runs }} + 1
     window baseline_window as (
         partition by series_id, metric
         order by run_at, load_id, record_index, result_id
