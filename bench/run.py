@@ -828,8 +828,9 @@ def main(argv: list[str] | None = None) -> int:
                              "generated files already there are reused")
     parser.add_argument("--keep", action="store_true", help="keep the workdir at the end")
     args = parser.parse_args(argv)
-    if args.scale <= 0 or (args.dbt_scale is not None and args.dbt_scale <= 0) or args.repeat < 1 or (args.dbt_repeat is not None and args.dbt_repeat < 1):
-        parser.error("--scale must be > 0, --repeat and --dbt-repeat >= 1")
+    if (args.scale <= 0 or (args.dbt_scale is not None and args.dbt_scale <= 0) or args.repeat < 1
+            or (args.dbt_repeat is not None and args.dbt_repeat < 1)):
+        parser.error("--scale and --dbt-scale must be > 0, --repeat and --dbt-repeat >= 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S",
                         stream=sys.stderr)
 
