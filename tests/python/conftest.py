@@ -20,14 +20,13 @@ REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 _UNSET = object()
 
 
-def run_ingest(db: Path | str | None, *paths: Any, stdin: bytes | str | None = None,
-               args: Iterable[str] = (), env: dict[str, str] | None = None,
-               timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run ``python -m ingest [--db DB] [args] PATH...`` from the project root.
+def ingest_invocation(db: Path | str | None, *paths: Any, args: Iterable[str] = (),
+                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of ``python -m ingest [--db DB] [args] PATH...``.
 
     ``db=None`` omits ``--db`` (so ``$DUCKDB_PATH`` or the built-in default applies).
     ``env`` entries are added to a copy of the environment from which DUCKDB_PATH is removed,
-    so a developer's own DUCKDB_PATH never leaks into a test. stdout/stderr come back as text.
+    so a developer's own DUCKDB_PATH never leaks into a test.
     """
     command = [sys.executable, "-m", "ingest"]
     if db is not None:
@@ -36,6 +35,15 @@ def run_ingest(db: Path | str | None, *paths: Any, stdin: bytes | str | None = N
     command += [str(p) for p in paths]
     full_env = {k: v for k, v in os.environ.items() if k != "DUCKDB_PATH"}
     full_env.update(env or {})
+    return command, full_env
+
+
+def run_ingest(db: Path | str | None, *paths: Any, stdin: bytes | str | None = None,
+               args: Iterable[str] = (), env: dict[str, str] | None = None,
+               timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``python -m ingest`` (see ingest_invocation) from the project root; stdout/stderr come
+    back as text."""
+    command, full_env = ingest_invocation(db, *paths, args=args, env=env)
     if isinstance(stdin, str):
         stdin = stdin.encode("utf-8")
     proc = subprocess.run(command, cwd=ROOT, input=stdin if stdin is not None else b"",
@@ -110,14 +118,18 @@ GENERATOR_MARTS = ("+generator_tasks +generator_task_steps +generator_task_metri
                    "+generator_batch_tasks +model_stats +hardware_stats +daily_task_stats")
 
 
-def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run the real ``dbt`` of this environment on database ``db``, artifacts under ``work``."""
+def dbt_invocation(db: Path | str, work: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment of the real ``dbt`` of this environment on database ``db``,
+    artifacts under ``work``."""
     dbt = Path(sys.executable).parent / "dbt"
     env = {**os.environ, "DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT)}
-    return subprocess.run(
-        [str(dbt), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-    )
+    return [str(dbt), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")], env
+
+
+def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real ``dbt`` (see dbt_invocation) from the project root."""
+    command, env = dbt_invocation(db, work, *args)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

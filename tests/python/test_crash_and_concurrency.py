@@ -23,7 +23,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -31,7 +30,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, counts, loads, minified, query, run_ingest, scalar, write
+from conftest import (GENERATOR_MARTS, ROOT, counts, dbt_invocation, ingest_invocation, loads, minified,
+                      query, run_ingest, scalar, write)
 
 LANDING = ("raw.task_events", "raw.documents")
 BIG_RECORDS = 400_000  # ~24 MB of NDJSON; a full landing takes ~3 s on an idle 2-core machine
@@ -42,26 +42,22 @@ POLL = 0.005
 # helpers
 # --------------------------------------------------------------------------------------------
 
-def ingest_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "DUCKDB_PATH"}
-
-
-def start_ingest(db: Path, *paths: Path, args: tuple[str, ...] = (), log: Path) -> subprocess.Popen:
-    """Start ``python -m ingest`` in the background; stdout+stderr go to ``log``."""
-    command = [sys.executable, "-m", "ingest", "--db", str(db), *args, *map(str, paths)]
+def start(invocation: tuple[list[str], dict[str, str]], log: Path) -> subprocess.Popen:
+    """Start a conftest invocation in the background; stdout+stderr go to ``log``."""
+    command, env = invocation
     with open(log, "wb") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=ingest_env(), stdin=subprocess.DEVNULL,
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
+def start_ingest(db: Path, *paths: Path, args: tuple[str, ...] = (), log: Path) -> subprocess.Popen:
+    """Start ``python -m ingest`` in the background."""
+    return start(ingest_invocation(db, *paths, args=args), log)
+
+
 def start_dbt(db: Path, work: Path, *args: str, log: Path) -> subprocess.Popen:
-    """Start the real ``dbt`` like conftest.run_dbt does, in the background."""
-    dbt = Path(sys.executable).parent / "dbt"
-    env = {**os.environ, "DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT)}
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [str(dbt), *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    """Start the real ``dbt`` in the background."""
+    return start(dbt_invocation(db, work, *args), log)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -414,10 +410,8 @@ def test_ingest_waits_for_the_lock_and_lands_once_it_is_released(tmp_path, db):
 RACE_FILES, LATE_FILES = 8, 2
 # `dbt build` of the generator marts, everything they are built from and raw.loads' staging model (the
 # whole project's build takes minutes on 2 cores); tests only when all their parents are selected.
-DBT_BUILD = ("build", "--select", "+generator_tasks", "+generator_task_steps", "+generator_task_metrics",
-             "+generator_task_tags", "+generator_batch_tasks", "+model_stats", "+hardware_stats",
-             "+daily_task_stats", "+stg_raw__loads", "--exclude", "resource_type:unit_test",
-             "--indirect-selection", "cautious")
+DBT_BUILD = ("build", "--select", GENERATOR_MARTS + " +stg_raw__loads", "--exclude",
+             "resource_type:unit_test", "--indirect-selection", "cautious")
 
 
 def race_records(i: int) -> list[dict]:
