@@ -2,6 +2,7 @@
 -- each export object taken as that task's or batch's state at export_date. Events never change once
 -- landed, so each run appends only the loads it has not seen.
 {{ config(materialized='incremental', incremental_strategy='append') }}
+{% set watermark = incremental_watermark('load_id') %}  {#- a query: read once, used twice or more -#}
 
 with landed as (
     select
@@ -49,7 +50,7 @@ with landed as (
         task_ids,
         is_delete_tasks
     from {{ ref('stg_raw__task_events') }}
-    where load_id > {{ incremental_watermark('load_id') }}
+    where load_id > {{ watermark }}
 ),
 
 task_snapshots as (
@@ -80,7 +81,7 @@ task_snapshots as (
         steps as export_steps,
         metrics as export_metrics
     from {{ ref('int_generator_export_tasks_unnested') }}
-    where load_id > {{ incremental_watermark('load_id') }}
+    where load_id > {{ watermark }}
 ),
 
 batch_snapshots as (
@@ -96,7 +97,7 @@ batch_snapshots as (
         description,
         task_ids
     from {{ ref('int_generator_export_batches_unnested') }}
-    where load_id > {{ incremental_watermark('load_id') }}
+    where load_id > {{ watermark }}
 ),
 
 unioned as (

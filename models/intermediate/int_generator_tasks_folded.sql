@@ -4,6 +4,7 @@
 -- status-bearing event, so a task that runs again after an error has neither.
 -- Incremental: only tasks with an event or tombstone landed since the last run are folded again.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='task_id') }}
+{% set watermark = incremental_watermark() %}  {#- a query: read once, used twice or more -#}
 
 with changed_tasks as (
     select
@@ -14,13 +15,13 @@ with changed_tasks as (
             entity_id,
             load_id
         from {{ ref('int_generator_events_unioned') }}
-        where entity_kind = 'task' and load_id > {{ incremental_watermark() }}
+        where entity_kind = 'task' and load_id > {{ watermark }}
         union all
         select
             entity_id,
             last_load_id as load_id
         from {{ ref('int_generator_tombstones') }}
-        where entity_kind = 'task' and last_load_id > {{ incremental_watermark() }}
+        where entity_kind = 'task' and last_load_id > {{ watermark }}
     ) as changes
     group by entity_id
 ),

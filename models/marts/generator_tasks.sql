@@ -7,12 +7,13 @@
             select task_id from {{ ref('int_generator_tasks_folded') }} where not is_visible
         )",
 ) }}
+{% set watermark = incremental_watermark() %}  {#- a query: read once, used twice or more -#}
 
 with changed_batches as (
     -- batches with an event or tombstone since the last run: their tasks' batch_id may change
     select distinct entity_id as batch_id
     from {{ ref('int_generator_events_unioned') }}
-    where entity_kind = 'batch' and load_id > {{ incremental_watermark() }}
+    where entity_kind = 'batch' and load_id > {{ watermark }}
 ),
 
 tasks as (
@@ -20,7 +21,7 @@ tasks as (
     where
         is_visible
         and (
-            last_load_id > {{ incremental_watermark() }}
+            last_load_id > {{ watermark }}
             or batch_id in (select changed_batches.batch_id from changed_batches)
         )
 ),
