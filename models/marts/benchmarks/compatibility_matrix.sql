@@ -34,34 +34,43 @@ summarised as (
         coalesce(max(evidence_at) filter (where not is_load_dated), max(evidence_at)) as last_tested_at,
         count(*) filter (where is_compatible) as passed_count,
         count(*) filter (where not is_compatible) as failed_count,
-        count(*) filter (where not is_simulated) as real_evidence_count
+        count(*) filter (where not is_simulated) as real_evidence_count,
+        -- the deciding evidence, by an aggregate rather than a window over all evidence: real first,
+        -- dated first, latest first, failure first, then by id (NULLs last, as in an order by)
+        arg_min(
+            {
+                'is_compatible': is_compatible,
+                'is_simulated': is_simulated,
+                'evidence_at': evidence_at,
+                'evidence_source': evidence_source
+            },
+            {
+                'is_simulated': is_simulated,
+                'is_load_dated': is_load_dated,
+                'evidence_at': -epoch_us(evidence_at),
+                'is_compatible': is_compatible,
+                'evidence_id': evidence_id
+            }
+        ) as deciding
     from evidence
     group by model_name, hardware_type
-),
-
-deciding as (
-    select * from evidence
-    qualify row_number() over (
-        partition by model_name, hardware_type
-        order by is_simulated asc, is_load_dated asc, evidence_at desc, is_compatible asc, evidence_id asc
-    ) = 1
 )
 
 select
     models.model_name,
     hardware_platforms.hardware_type,
     case
-        when deciding.is_compatible then 'compatible'
-        when not deciding.is_compatible then 'incompatible'
+        when summarised.deciding.is_compatible then 'compatible'
+        when not summarised.deciding.is_compatible then 'incompatible'
         else 'untested'
     end as compatibility_status,
     case
-        when deciding.is_simulated then 'simulated'
-        when not deciding.is_simulated then 'real'
+        when summarised.deciding.is_simulated then 'simulated'
+        when not summarised.deciding.is_simulated then 'real'
     end as evidence,
-    deciding.is_simulated,
-    deciding.evidence_at as decided_at,
-    deciding.evidence_source as decided_by,
+    summarised.deciding.is_simulated,
+    summarised.deciding.evidence_at as decided_at,
+    summarised.deciding.evidence_source as decided_by,
     summarised.last_tested_at,
     coalesce(summarised.passed_count, 0) as passed_count,
     coalesce(summarised.failed_count, 0) as failed_count,
@@ -72,7 +81,3 @@ left join summarised
     on
         models.model_name = summarised.model_name
         and hardware_platforms.hardware_type = summarised.hardware_type
-left join deciding
-    on
-        models.model_name = deciding.model_name
-        and hardware_platforms.hardware_type = deciding.hardware_type

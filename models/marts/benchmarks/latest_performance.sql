@@ -16,18 +16,37 @@ measured as (
         and series_id in (select changed_series.series_id from changed_series)
 ),
 
-ranked as (
+series as (
+    -- aggregates, not windows: a hash aggregate per series instead of sorting the whole history
     select
-        *,
-        count(*) over (partition by series_id) as series_run_count,
-        min(run_at) over (partition by series_id) as first_run_at,
-        max(load_id) over (partition by series_id) as last_load_id,
-        row_number() over (
-            partition by series_id
-            order by
-                run_at_source = 'loaded_at' asc, run_at desc, load_id desc, record_index desc, result_id asc
-        ) as recency
+        series_id,
+        count(*) as series_run_count,
+        min(run_at) as first_run_at,
+        max(load_id) as last_load_id,
+        -- the latest: dated runs first, then run_at, load_id, record_index descending, result_id ascending
+        arg_min(
+            result_id,
+            {
+                'is_load_dated': run_at_source = 'loaded_at',
+                'run_at': -epoch_us(run_at),
+                'load_id': -load_id,
+                'record_index': -record_index,
+                'result_id': result_id
+            }
+        ) as latest_result_id
     from measured
+    group by series_id
+),
+
+latest as (
+    -- read from benchmark_results again rather than from `measured`: a CTE read twice is materialised
+    select
+        results.*,
+        series.series_run_count,
+        series.first_run_at,
+        series.last_load_id
+    from {{ ref('benchmark_results') }} as results
+    inner join series on results.result_id = series.latest_result_id
 )
 
 select
@@ -55,5 +74,4 @@ select
     series_run_count,
     first_run_at,
     last_load_id
-from ranked
-where recency = 1
+from latest

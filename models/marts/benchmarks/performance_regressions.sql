@@ -59,31 +59,45 @@ metric_values as (
     from measured_metrics
 ),
 
-ranked_values as (
+recent as (
+    -- per series and metric, the latest value and the window before it (newest first), taken by a
+    -- top-N aggregate: however long the history, nothing is sorted but these few values per group
     select
-        *,
-        max(load_id) over (partition by series_id) as last_load_id,
-        row_number() over (
-            partition by series_id, metric
-            order by run_at desc, load_id desc, record_index desc, result_id desc
-        ) as recency
+        series_id,
+        metric,
+        any_value(direction) as direction,
+        -- the series' attributes are fixed by its series_id
+        any_value(model_name) as model_name,
+        any_value(hardware_type) as hardware_type,
+        any_value(batch_size) as batch_size,
+        any_value(precision) as precision,
+        any_value(sequence_length) as sequence_length,
+        any_value(test_case) as test_case,
+        max(load_id) as metric_last_load_id,
+        max_by(
+            {'metric_value': metric_value, 'result_id': result_id, 'run_at': run_at},
+            {'run_at': run_at, 'load_id': load_id, 'record_index': record_index, 'result_id': result_id},
+            {{ window_runs }} + 1
+        ) as recent_values
     from metric_values
+    group by series_id, metric
 ),
 
 with_baseline as (
-    -- the latest value and the window before it are all a judgement reads: the rolling aggregates
-    -- run over at most regression_window_runs + 1 values per series and metric, however long the history
     select
-        *,
-        avg(metric_value) over baseline_window as baseline_mean,
-        stddev_samp(metric_value) over baseline_window as baseline_stddev,
-        count(metric_value) over baseline_window as baseline_runs
-    from ranked_values
-    where recency <= {{ window_runs }} + 1
-    window baseline_window as (
-        partition by series_id, metric
-        order by run_at, load_id, record_index, result_id
-        rows between {{ window_runs }} preceding and 1 preceding
+        * exclude (recent_values, metric_last_load_id),
+        recent_values[1].result_id as result_id,
+        recent_values[1].run_at as run_at,
+        recent_values[1].metric_value as metric_value,
+        list_avg(baseline_values) as baseline_mean,
+        list_aggregate(baseline_values, 'stddev_samp') as baseline_stddev,
+        len(baseline_values) as baseline_runs,
+        max(metric_last_load_id) over (partition by series_id) as last_load_id
+    from (
+        select
+            *,
+            list_transform(recent_values[2:], v -> v.metric_value) as baseline_values
+        from recent
     )
 ),
 
@@ -96,7 +110,6 @@ scored as (
         case when direction = 'higher_is_better' then -1 else 1 end as worse_sign,
         baseline_runs >= {{ min_baseline_runs }} as is_judged
     from with_baseline
-    where recency = 1
 ),
 
 judged as (
