@@ -1,6 +1,9 @@
 -- One row per visible batch: its own events folded, plus its member tasks (declared task_ids and
 -- tasks whose batch_id names it). Running until every member task is completed or error; then
 -- completed if all completed, else partial.
+-- A table: generator_tasks and generator_batch_tasks both read it.
+{{ config(materialized='table') }}
+
 with batch_events as (
     select * from {{ ref('int_generator_events_live') }}
     where entity_kind = 'batch'

@@ -1,6 +1,9 @@
 -- One row per deleted task or batch: the sort key of its latest tombstone. Events at or before it are
 -- hidden; events after it start the task or batch afresh. Deleting a batch with delete_tasks = true
 -- tombstones its member tasks (declared task_ids and tasks naming the batch) at the same point.
+-- A table: every model that reads live events joins it, and it is small.
+{{ config(materialized='table') }}
+
 with events as (
     select * from {{ ref('int_generator_events_unioned') }}
 ),
