@@ -69,10 +69,12 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     # filters the raw scan), and recorded the load its input reached, rows or none
     shapes_max = query(db, "select max(load_id) from staging.int_benchmark_document_shapes")[0][0]
     results_max = query(db, "select max(load_id) from marts.benchmark_results")[0][0]
+    documents_max = query(db, "select max(load_id) from staging.stg_raw__documents")[0][0]
     watermarks = query(db, "select model_name, read_through_load_id from staging.incremental_watermarks")
     assert dict(watermarks) == {
         "benchmark_results": shapes_max, "test_results": shapes_max, "unrecognized_documents": shapes_max,
-        "latest_performance": results_max, "performance_regressions": results_max}
+        "latest_performance": results_max, "performance_regressions": results_max,
+        "int_generator_exports_filtered": documents_max}
     compiled = (tmp_path / "target" / "compiled" / "ml_analytics" / "models" / "marts" / "benchmarks"
                 / "test_results.sql").read_text(encoding="utf-8")
     assert f"load_id > {first_documents_max}" in compiled

@@ -68,8 +68,8 @@ candidates as (
         where measurement_id in (
             -- the new measurements already stored (usually none), found on the key column alone: whole
             -- rows of the history are read only when there are some
-            select stored.measurement_id from {{ this }} as stored
-            where stored.measurement_id in (select new_results.measurement_id from new_results)
+            select stored_results.measurement_id from {{ this }} as stored_results
+            where stored_results.measurement_id in (select new_results.measurement_id from new_results)
         )
     {%- endif %}
 )
