@@ -73,16 +73,3 @@ events as (
         and task_id in (select changed_tasks.task_id from changed_tasks where changed_tasks.is_visible)
 )
 {%- endmacro %}
-
-
-{#-
-    `changed_series`: the benchmark series with results landed since the calling model's last run
-    (whose rows carry the newest load of their series as `last_load_id`). Models keyed by series_id
-    recompute only those.
--#}
-{% macro changed_benchmark_series() -%}
-changed_series as (
-    select distinct series_id from {{ ref('benchmark_results') }}
-    where load_id > {{ incremental_watermark() }}
-)
-{%- endmacro %}
