@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from conftest import ROOT, query, run_dbt, run_ingest
+from conftest import REALDATA, ROOT, query, run_dbt, run_ingest
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -94,6 +94,33 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     assert query(db, "select count(*), count(distinct measurement_id) from marts.benchmark_results") == [
         (50, 50)]
     assert query(db, "select min(series_run_count) from marts.latest_performance") == [(5,)]
+
+    build(db, tmp_path, "--full-refresh")
+    assert differences(db, incremental) == {}
+
+
+def test_a_measurement_reported_again_replaces_its_stored_values(tmp_path):
+    """A batch benchmark lands first; later the standalone document of one of its runs, which wins
+    (benchmark_results keeps the standalone report). The series' stored latest row and regression
+    values name a result that is gone: the incremental build must drop it, not count it twice."""
+    db = tmp_path / "w.duckdb"
+    batch = REALDATA / "test__benchmark_results__batch_benchmarks_cpu_20250306_174843.json"
+    standalone = REALDATA / "test__benchmark_results__direct_benchmark_bert-base-uncased_cpu_20250306_174825.json"
+    series = "where model_name = 'bert-base-uncased' and hardware_type = 'cpu' and batch_size = 1"
+    assert run_ingest(db, batch).returncode == 0
+    build(db, tmp_path)
+    [(old_result, old_format)] = query(db, f"select result_id, source_format from marts.latest_performance {series}")
+    assert old_format == "batch_benchmark"
+
+    assert run_ingest(db, standalone).returncode == 0
+    build(db, tmp_path)
+    [(new_result, new_format, runs)] = query(
+        db, f"select result_id, source_format, series_run_count from marts.latest_performance {series}")
+    assert (new_format, runs) == ("direct_benchmark", 1) and new_result != old_result
+    assert query(db, f"select metric, current_result_id, baseline_runs, len(recent_values) "
+                     f"from marts.performance_regressions {series} order by metric") == [
+        (metric, new_result, 0, 1) for metric in ("latency", "memory", "throughput")]
+    incremental = snapshot(db, tmp_path, "incremental")
 
     build(db, tmp_path, "--full-refresh")
     assert differences(db, incremental) == {}
