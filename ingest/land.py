@@ -6,6 +6,8 @@ import gzip
 import json
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -29,9 +31,9 @@ KNOWN_EVENTS = (
 # Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
 # can), in one pass over `{source}`, which yields (file_index, record_index, doc). One parse gives the
 # minified document and the fields checked (json_extract with a list of paths); keys are listed once
-# more, only for events (duplicate keys).
-CLASSIFY_SQL = """
-create or replace temp table classified as
+# more, only for events (duplicate keys: a key whose first position is earlier than its own; this
+# lambda costs a third of list_distinct).
+CLASSIFY_SELECT = """
 with parsed as (
     select file_index, record_index, doc,
         json_extract(doc, ['$', '$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as x
@@ -50,7 +52,7 @@ select file_index, record_index, doc, md5(minified) as record_hash,
             then 'not a JSON object (top-level ' || lower(json_type(minified)) || ')'
         when event_name is null then null
         when event_name not in KNOWN_EVENTS then 'unknown event ''' || event_name || ''''
-        when len(keys) <> len(list_distinct(keys))
+        when len(list_filter(keys, (k, i) -> list_position(keys, k) < i)) > 0
             then 'duplicate key in object: ' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1]
         when event_name like 'task_%' and coalesce(task_id, '') = '' then event_name || ' has no task_id'
         when event_name like 'batch_%' and coalesce(batch_id, '') = '' then event_name || ' has no batch_id'
@@ -62,12 +64,64 @@ select file_index, record_index, doc, md5(minified) as record_hash,
     case when event_name is not null then 'event' else 'document' end as kind
 from fields
 """.replace("KNOWN_EVENTS", repr(KNOWN_EVENTS))
+CLASSIFY_SQL = "create or replace temp table classified as" + CLASSIFY_SELECT
 CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
                       "reject_reason varchar, kind varchar")
 
 
+# One file read with DuckDB's reader (parameters: path, compression, maximum object size).
+READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)"
+
+# A file landed alone is read twice and its documents are never staged. The first read keeps only each
+# document's record index and a hash of its text (`with ordinality` makes a pipeline single-threaded,
+# so it stays out of the heavy one). The second read finds each document's index by that hash, when the
+# hashes tell all of the file's documents apart, and lands documents straight from the reader in a
+# parallel pipeline: parse, md5, checks and compression on every core.
+INDEX_SQL = f"""
+create or replace temp table record_ids as
+select ordinality::bigint as record_index, hash(json) as text_hash from {READER} with ordinality
+"""
+INDEXED_SOURCE = f"""(
+    select 0 as file_index, record_ids.record_index, read.json as doc
+    from {READER} as read
+    inner join record_ids on hash(read.json) = record_ids.text_hash
+)"""
+# Some document of the file (the first, as a rule): its kind is landed first.
+FIRST_DOCUMENT_SOURCE = f"""(
+    select 0 as file_index, 1::bigint as record_index, json as doc from {READER} limit 1
+)"""
+
+# Append the documents of one kind that land: not rejected, not in the table already ({first_only}
+# keeps the first occurrence of each within the batch, when first_records is staged).
+LAND_KIND_SQL = """
+insert into {table}
+select batch_files.load_id, batch_files.source_path, c.record_index, c.record_hash, now(), c.doc
+from {documents} as c
+inner join batch_files using (file_index)
+{first_only}
+anti join {table} as landed on landed.record_hash = c.record_hash
+where c.reject_reason is null and c.kind = ?
+"""
+FIRST_ONLY = "semi join first_records using (file_index, record_index)"
+
+
 def _classify(con: duckdb.DuckDBPyConnection, source_sql: str, params: list) -> None:
     con.execute(CLASSIFY_SQL.replace("{source}", source_sql), params)
+
+
+@contextmanager
+def _file_side_probes(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """While a statement reads a file and joins it with tables, build every hash join from its right
+    side (record_ids, batch_files, a landing table's hashes), never from the file's documents.
+
+    DuckDB estimates a JSON file at a few dozen rows, so its optimizer would swap the sides and hold
+    the whole file in a hash table: slower, and it spills. Only the choice of sides changes, never the
+    result. The setting is global: a failed statement aborts the transaction, which then refuses even
+    RESET, so on an error _write resets it after its rollback.
+    """
+    con.execute("set disabled_optimizers = 'build_side_probe_side'")
+    yield
+    con.execute("reset disabled_optimizers")
 
 
 def _rows_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict]) -> None:
@@ -106,16 +160,24 @@ def _sniff(source: Source) -> tuple[str, str | None]:
     return "uncompressed", None
 
 
-def _stage_documents(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> None:
-    """Fast path: DuckDB parses the whole file (one object, an array, or NDJSON) in bulk."""
+def _index_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> int | None:
+    """First read of the two-read path: DuckDB parses the whole file (one object, an array, or NDJSON)
+    and stages record_ids. Returns how many documents the file holds, or None when two of them hash
+    alike (the same text twice, or a collision): then the second read could not tell them apart."""
+    con.execute(INDEX_SQL, reader_params)
+    records, distinct = con.execute("select count(*), count(distinct text_hash) from record_ids").fetchone()
+    return records if records == distinct else None
+
+
+def _stage_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> None:
+    """One read: DuckDB parses the whole file and ``classified`` holds every document."""
     _classify(
         con,
-        """(
+        f"""(
             select 0 as file_index, ordinality::bigint as record_index, json as doc
-            from read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)
-                with ordinality
+            from {READER} with ordinality
         )""",
-        [str(source.path), compression, MAX_OBJECT_BYTES],
+        reader_params,
     )
 
 
@@ -216,13 +278,27 @@ class BatchNotReadable(Exception):
     """DuckDB could not read the batch of small files in one scan: land them one by one."""
 
 
-def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
-    """Stage one file's documents; return why the whole file is rejected, or None."""
+@dataclass
+class Staged:
+    """What land_batch staged: ``classified`` with every document, or only ``record_ids`` of a file
+    whose documents are read again as they land (``reader_params`` set, ``records_in`` counted)."""
+    file_reason: str | None = None  # why the whole file is rejected
+    reader_params: list | None = None
+    records_in: int = 0
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
+    """Stage one file: its record index (to be read again) when DuckDB parses it, else what is
+    salvaged of it, else the reason the whole file is rejected."""
     con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
     compression, file_reason = _sniff(source)
     if file_reason is None:
+        reader_params = [str(source.path), compression, MAX_OBJECT_BYTES]
         try:
-            _stage_documents(con, source, compression)
+            records_in = _index_documents(con, reader_params)
+            if records_in is not None:
+                return Staged(reader_params=reader_params, records_in=records_in)
+            _stage_documents(con, reader_params)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as err:  # not JSON
             parse_error = str(err).splitlines()[0]
             try:
@@ -233,7 +309,7 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
     if file_reason is not None:
         con.execute(f"create or replace temp table classified ({CLASSIFIED_COLUMNS})")
         con.execute("insert into bad_lines values (0, null, ?, ?)", [_read_raw_text(source), file_reason])
-    return file_reason
+    return Staged(file_reason=file_reason)
 
 
 def is_batchable(source: Source) -> bool:
@@ -250,14 +326,14 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
     as running (committed), then all their rows are written and the loads finished in one
     transaction. A failure marks the loads failed; nothing of them is visible either way."""
     if len(sources) == 1:
-        file_reason = _stage_one(con, sources[0])
+        staged = _stage_one(con, sources[0])
     else:
         try:
             _stage_many(con, sources)
         except duckdb.Error as err:
             raise BatchNotReadable(str(err)) from err
         con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
-        file_reason = None
+        staged = Staged()
     load_ids = sorted(load_id for (load_id,) in con.execute(
         "select nextval('raw.load_id_seq') from range(?)", [len(sources)]).fetchall())
     _rows_table(con, "batch_files",
@@ -269,7 +345,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
     con.execute("insert into raw.loads select load_id, source_path, source_bytes, 0, 0, 0, 0, now(), "
                 "null, 'running', null from batch_files")
     try:
-        return _write(con, sources, load_ids, file_reason)
+        return _write(con, sources, load_ids, staged)
     except BaseException as err:
         con.execute("update raw.loads set status = 'failed', message = ? where load_id in "
                     "(select load_id from batch_files)", [f"{type(err).__name__}: {err}"[:2000]])
@@ -277,77 +353,20 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
 
 
 def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list[int],
-           file_reason: str | None) -> list[LoadResult]:
+           staged: Staged) -> list[LoadResult]:
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"""
-            insert into {REJECTED_TABLE}
-            select batch_files.load_id, batch_files.source_path, rejects.record_index,
-                rejects.reason, left(rejects.raw_text, ?), now()
-            from (
-                select file_index, record_index, reject_reason as reason, doc::varchar as raw_text
-                from classified where reject_reason is not null
-                union all
-                select file_index, record_index, reason, line from bad_lines
-            ) as rejects
-            inner join batch_files using (file_index)
-            order by rejects.file_index, rejects.record_index
-            """,
-            [MAX_REJECTED_TEXT],
-        )
-        # a document repeated within the batch lands once, first occurrence (found without the payload)
-        con.execute("""
-            create or replace temp table first_records as
-            select file_index, record_index from classified where reject_reason is null
-            qualify row_number() over (partition by record_hash order by file_index, record_index) = 1
-        """)
-        for kind, table in LANDING_TABLES.items():
-            con.execute(
-                f"""
-                insert into {table}
-                select batch_files.load_id, batch_files.source_path, c.record_index, c.record_hash,
-                    now(), c.doc
-                from classified as c
-                inner join batch_files using (file_index)
-                semi join first_records using (file_index, record_index)
-                where c.reject_reason is null and c.kind = ?
-                    and not exists (select 1 from {table} as t where t.record_hash = c.record_hash)
-                """,
-                [kind],
-            )
-        landed_union = " union all ".join(
-            f"select load_id from {table} where load_id between ? and ?"
-            for table in LANDING_TABLES.values())
-        rows = con.execute(
-            f"""
-            with records as (
-                select file_index, count(*) as records_in,
-                    count(*) filter (where reject_reason is not null) as rejected
-                from (select file_index, reject_reason from classified
-                      union all select file_index, reason from bad_lines)
-                group by file_index
-            ),
-            landed as (
-                select load_id, count(*) as landed from ({landed_union}) group by load_id
-            )
-            select batch_files.load_id,
-                coalesce(records.records_in, 0), coalesce(landed.landed, 0),
-                coalesce(records.rejected, 0)
-            from batch_files
-            left join records using (file_index)
-            left join landed using (load_id)
-            order by batch_files.file_index
-            """,
-            [min(load_ids), max(load_ids)] * len(LANDING_TABLES),
-        ).fetchall()
+        if staged.reader_params is not None:
+            counts = _land_read_again(con, load_ids[0], staged)
+        else:
+            counts = _land_classified(con, load_ids)
         results = []
-        for source, (load_id, records_in, landed, rejected) in zip(sources, rows):
+        for source, (load_id, records_in, landed, rejected) in zip(sources, counts):
             result = LoadResult(source=source.name, load_id=load_id, records_in=records_in,
                                 landed=landed, rejected=rejected,
                                 duplicates=records_in - landed - rejected)
-            if file_reason is not None:
-                result.status, result.message = "rejected", file_reason
+            if staged.file_reason is not None:
+                result.status, result.message = "rejected", staged.file_reason
             elif rejected:
                 result.status = "partial"
             elif records_in == 0:
@@ -372,8 +391,139 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        con.execute("reset disabled_optimizers")  # still set if a _file_side_probes statement failed
         raise
     return results
+
+
+def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Staged) -> list[tuple]:
+    """Land one indexed file straight from a second read (see INDEX_SQL); return its counts.
+
+    The usual file holds documents of one kind only, none rejected and none landed before: the kind
+    of its first document is landed in one statement, and when that lands every document, only
+    repeats within the file are left to remove. Otherwise the file is classified without the
+    documents (a third read), its rejects recorded, later repeats of the first kind removed and the
+    other kind landed from one more read.
+    """
+    params = staged.reader_params
+    first = con.execute(f"select kind from ({CLASSIFY_SELECT.replace('{source}', FIRST_DOCUMENT_SOURCE)})",
+                        params).fetchone()
+    first_kind = first[0] if first else "document"
+    indexed = f"({CLASSIFY_SELECT.replace('{source}', INDEXED_SOURCE)})"
+    table = LANDING_TABLES[first_kind]
+    with _file_side_probes(con):
+        (landed,) = con.execute(LAND_KIND_SQL.format(table=table, documents=indexed, first_only=""),
+                                params + [first_kind]).fetchone()
+    if landed == staged.records_in:
+        repeats, indexes = con.execute(f"select count(*) - count(distinct record_hash), "
+                                       f"count(distinct record_index) from {table} where load_id = ?",
+                                       [load_id]).fetchone()
+        _check_unchanged(params[0], staged.records_in, landed, indexes)
+        if repeats:
+            con.execute(f"""
+                delete from {table} where load_id = ? and record_index in (
+                    select record_index from {table} where load_id = ?
+                    qualify row_number() over (partition by record_hash order by record_index) > 1)
+            """, [load_id, load_id])
+        return [(load_id, staged.records_in, landed - repeats, 0)]
+
+    with _file_side_probes(con):
+        con.execute(f"""
+            create or replace temp table classified as
+            select file_index, record_index, case when reject_reason is not null then doc end as doc,
+                record_hash, reject_reason, kind
+            from {indexed}
+        """, params)
+    _check_unchanged(params[0], staged.records_in,
+                     *con.execute("select count(*), count(distinct record_index) from classified").fetchone())
+    _record_rejects_and_first_records(con)
+    con.execute(f"delete from {table} where load_id = ? and record_index not in "
+                "(select record_index from first_records)", [load_id])
+    for kind, other_table in LANDING_TABLES.items():
+        if kind != first_kind and con.execute(
+                "select count(*) from classified where reject_reason is null and kind = ?",
+                [kind]).fetchone()[0]:
+            with _file_side_probes(con):
+                con.execute(LAND_KIND_SQL.format(table=other_table, documents=indexed, first_only=FIRST_ONLY),
+                            params + [kind])
+    return _counts(con, [load_id])
+
+
+class FileChanged(OSError):
+    """A file read again no longer holds every document of its first read."""
+
+
+def _check_unchanged(path: str, records_in: int, documents: int, indexes: int) -> None:
+    """Fail the load unless the second read matched each of the first read's ``records_in`` documents
+    once (``documents`` rows, ``indexes`` distinct record indexes). Documents the first read did not
+    see are left out, as if written after it."""
+    if not documents == indexes == records_in:
+        raise FileChanged(f"{path}: the file changed while it was being landed ({records_in} documents "
+                          f"at the first read, {documents} matching at the second)")
+
+
+def _record_rejects_and_first_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Append the batch's rejects (``classified`` and ``bad_lines``); stage ``first_records``."""
+    con.execute(
+        f"""
+        insert into {REJECTED_TABLE}
+        select batch_files.load_id, batch_files.source_path, rejects.record_index,
+            rejects.reason, left(rejects.raw_text, ?), now()
+        from (
+            select file_index, record_index, reject_reason as reason, doc::varchar as raw_text
+            from classified where reject_reason is not null
+            union all
+            select file_index, record_index, reason, line from bad_lines
+        ) as rejects
+        inner join batch_files using (file_index)
+        order by rejects.file_index, rejects.record_index
+        """,
+        [MAX_REJECTED_TEXT],
+    )
+    # a document repeated within the batch lands once, first occurrence (found without the payload)
+    con.execute("""
+        create or replace temp table first_records as
+        select file_index, record_index from classified where reject_reason is null
+        qualify row_number() over (partition by record_hash order by file_index, record_index) = 1
+    """)
+
+
+def _land_classified(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> list[tuple]:
+    """Land the documents staged in ``classified``; return each load's counts."""
+    _record_rejects_and_first_records(con)
+    for kind, table in LANDING_TABLES.items():
+        con.execute(LAND_KIND_SQL.format(table=table, documents="classified", first_only=FIRST_ONLY),
+                    [kind])
+    return _counts(con, load_ids)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> list[tuple]:
+    """(load_id, records_in, landed, rejected) of each file of the batch, in file order."""
+    landed_union = " union all ".join(
+        f"select load_id from {table} where load_id between ? and ?"
+        for table in LANDING_TABLES.values())
+    return con.execute(
+        f"""
+        with records as (
+            select file_index, count(*) as records_in,
+                count(*) filter (where reject_reason is not null) as rejected
+            from (select file_index, reject_reason from classified
+                  union all select file_index, reason from bad_lines)
+            group by file_index
+        ),
+        landed as (
+            select load_id, count(*) as landed from ({landed_union}) group by load_id
+        )
+        select batch_files.load_id,
+            coalesce(records.records_in, 0), coalesce(landed.landed, 0),
+            coalesce(records.rejected, 0)
+        from batch_files
+        left join records using (file_index)
+        left join landed using (load_id)
+        order by batch_files.file_index
+        """,
+        [min(load_ids), max(load_ids)] * len(LANDING_TABLES),
+    ).fetchall()
 
 
 def rejected_details(con: duckdb.DuckDBPyConnection, load_id: int, limit: int) -> list[tuple]:

@@ -10,11 +10,12 @@
   while waiting, and fail cleanly (exit 1, nothing written) when it runs out; 8 ingests started at
   once together with a ``dbt build`` (plus ingests started while the build runs) all succeed and
   every record lands exactly once.
+* A file that changes between the two reads of its landing fails its load, and nothing of it is kept.
 
-The kill points are found by watching the database file, not by guessing times: DuckDB parses the
-whole file into temp tables first (database file untouched), then writes the new row groups into
-the database file before the commit, then appends the commit to ``<db>.wal`` and finally, on
-close, checkpoints the WAL into the file and removes it.
+The kill points are found by watching the database file, not by guessing times: DuckDB reads the
+whole file into a temp table first (database file untouched), then reads it again and writes the new
+row groups into the database file before the commit, then appends the commit to ``<db>.wal`` and
+finally, on close, checkpoints the WAL into the file and removes it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ import duckdb
 import pytest
 
 from conftest import (GENERATOR_MARTS, ROOT, counts, dbt_invocation, ingest_invocation, loads, minified,
-                      query, run_ingest, scalar, write)
+                      ndjson, query, run_ingest, scalar, write)
+from ingest import land
+from ingest.connect import connect
+from ingest.discover import Source
+from ingest.land import FileChanged
+from ingest.schema import LANDING_DDL
 
 LANDING = ("raw.task_events", "raw.documents")
 BIG_RECORDS = 400_000  # ~24 MB of NDJSON; a full landing takes ~3 s on an idle 2-core machine
@@ -543,3 +549,41 @@ def test_concurrent_ingests_create_a_new_warehouse_once(tmp_path, race_files):
     assert len(stored) == len(set(stored)) and set(stored) == expected
     assert [row["load_id"] for row in loads(db)] == list(range(1, RACE_FILES + 1))
     assert_consistent(db)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. a file written to between the two reads of its landing
+# --------------------------------------------------------------------------------------------
+
+GOOD_LINES = ndjson({"model_name": f"m{i}"} for i in range(5000))
+
+
+@pytest.mark.parametrize("rewrite, error", [
+    (GOOD_LINES.replace('"m1"', '"changed"'), FileChanged),
+    (GOOD_LINES + '{"model_name": \n', duckdb.InvalidInputException),
+])
+def test_file_changed_between_its_reads_fails_the_load_and_lands_nothing(tmp_path, db, monkeypatch,
+                                                                           rewrite, error):
+    """The file is indexed, then a document of it changes before they land: the load fails with
+    the real error, nothing of it is kept, and the optimizer setting of the second read is reset."""
+    path = write(tmp_path / "changing.ndjson", GOOD_LINES)
+    stage_one = land._stage_one
+
+    def stage_then_rewrite(con, source):
+        staged = stage_one(con, source)
+        path.write_text(rewrite)
+        return staged
+
+    monkeypatch.setattr(land, "_stage_one", stage_then_rewrite)
+    con = connect(str(db), lock_timeout=10)
+    try:
+        con.execute(LANDING_DDL)
+        with pytest.raises(error) as raised:
+            land.land_batch(con, [Source(path, str(path))])
+        assert con.execute("select current_setting('disabled_optimizers')").fetchone() == ("",)
+    finally:
+        con.close()
+    assert [(row["status"], row["records_landed"]) for row in loads(db)] == [("failed", 0)]
+    assert loads(db)[0]["message"].startswith(f"{type(raised.value).__name__}: ")
+    assert [scalar(db, f"select count(*) from {table}_all") for table in (*LANDING, "raw.rejected_records")] \
+        == [0, 0, 0]

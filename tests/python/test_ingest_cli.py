@@ -198,6 +198,52 @@ def test_duplicate_line_inside_one_file(tmp_path, db):
             load["records_rejected"]) == (3, 2, 1, 0)
 
 
+def test_repeat_inside_one_file_in_another_layout(tmp_path, db):
+    """Texts that differ only in whitespace are one record: the first occurrence lands."""
+    path = write(tmp_path / "dup.ndjson",
+                 '{"model_name": "a", "v": [1, 2]}\n{"model_name":"b"}\n'
+                 '{ "model_name" : "a" , "v" : [1,2] }\n{"model_name":"c"}\n')
+
+    proc = run_ingest(db, path)
+
+    assert proc.returncode == 0, proc.stderr
+    assert model_names(db) == [(1, "a"), (2, "b"), (4, "c")]
+    assert scalar(db, "select record_hash from raw.documents where record_index = 1") == \
+        hashlib.md5(b'{"model_name":"a","v":[1,2]}').hexdigest()
+    assert [(l["records_in"], l["records_landed"], l["duplicates_skipped"], l["records_rejected"],
+             l["status"]) for l in loads(db)] == [(4, 3, 1, 0, "succeeded")]
+
+
+def test_mixed_file_with_repeats_history_and_rejects(tmp_path, db):
+    """Both kinds, a repeat of each in another layout, a record landed before and a reject."""
+    old = write(tmp_path / "old.ndjson", ndjson([{"model_name": "old"}]))
+    started = event("task_started", task_id="t1")
+    lines = [
+        minified(started),
+        minified({"model_name": "new"}),
+        json.dumps(started, indent=1).replace("\n", ""),  # the same event, other whitespace
+        minified({"model_name": "old"}),  # landed by the first load
+        '{ "model_name" : "new" }',
+        minified(event("task_started", task_id=None)),
+        minified({"model_name": "new2"}),
+        minified(event("batch_started")),
+    ]
+    path = write(tmp_path / "mixed.ndjson", "\n".join(lines) + "\n")
+
+    assert run_ingest(db, old).returncode == 0
+    proc = run_ingest(db, path)
+
+    assert proc.returncode == 1
+    assert query(db, "select record_index, payload->>'event', record_hash from raw.task_events "
+                     "order by record_index") == [
+        (1, "task_started", hashlib.md5(minified(started).encode()).hexdigest()),
+        (8, "batch_started", hashlib.md5(minified(event("batch_started")).encode()).hexdigest())]
+    assert model_names(db) == [(1, "old"), (2, "new"), (7, "new2")]
+    assert rejected(db) == [(2, str(path), 6, "task_started has no task_id", lines[5])]
+    assert [(l["records_in"], l["records_landed"], l["duplicates_skipped"], l["records_rejected"],
+             l["status"]) for l in loads(db)] == [(1, 1, 0, 0, "succeeded"), (8, 4, 3, 1, "partial")]
+
+
 def test_dedup_is_the_same_whether_or_not_the_file_has_a_bad_line(tmp_path, db):
     """A file with a bad line is read line by line; its good records must hash like before."""
     docs = [{"model_name": "h1", "x": [1, 2]}, {"model_name": "h2", "y": {"z": None}}]
