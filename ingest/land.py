@@ -90,6 +90,15 @@ INDEXED_SOURCE = f"""(
 FIRST_DOCUMENT_SOURCE = f"""(
     select 0 as file_index, 1::bigint as record_index, json as doc from {READER} limit 1
 )"""
+# DuckDB reads one JSON array on one thread, and every step in the same pipeline with it: an array's
+# documents are staged as they are read (one cheap single-threaded pass), then landed from the staged
+# table in a parallel pipeline.
+STAGE_ARRAY_SQL = f"""
+create or replace temp table array_documents as
+select ordinality::bigint as record_index, json as doc from {READER} with ordinality
+"""
+ARRAY_SOURCE = "(select 0 as file_index, record_index, doc from array_documents)"
+ARRAY_FIRST_DOCUMENT_SOURCE = "(select 0 as file_index, record_index, doc from array_documents where record_index = 1)"
 
 # Append the documents of one kind that land: not rejected, not in the table already ({first_only}
 # keeps the first occurrence of each within the batch, when first_records is staged).
@@ -147,6 +156,14 @@ class LoadResult:
         text = (f"{self.source}: load {self.load_id}: {self.records_in} records, {self.landed} landed, "
                 f"{self.duplicates} duplicates skipped, {self.rejected} rejected")
         return text + (f" ({self.message})" if self.message else "")
+
+
+def _is_array(source: Source, compression: str) -> bool:
+    """Whether the file's first character (after a byte-order mark and whitespace) opens an array."""
+    opener = gzip.open if compression == "gzip" else open
+    with opener(source.path, "rb") as handle:
+        head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    return head.startswith(b"[")
 
 
 def _sniff(source: Source) -> tuple[str, str | None]:
@@ -280,11 +297,15 @@ class BatchNotReadable(Exception):
 
 @dataclass
 class Staged:
-    """What land_batch staged: ``classified`` with every document, or only ``record_ids`` of a file
-    whose documents are read again as they land (``reader_params`` set, ``records_in`` counted)."""
+    """What land_batch staged: ``classified`` with every document, or a file's ``records_in``
+    documents to be read as they land: from ``documents`` (SQL yielding file_index, record_index,
+    doc; its parameters ``params``), whose ``first_document`` is read first."""
     file_reason: str | None = None  # why the whole file is rejected
-    reader_params: list | None = None
+    documents: str | None = None
+    first_document: str = ""
+    params: list | None = None
     records_in: int = 0
+    path: str = ""
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
@@ -295,9 +316,15 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     if file_reason is None:
         reader_params = [str(source.path), compression, MAX_OBJECT_BYTES]
         try:
+            if _is_array(source, compression):
+                con.execute(STAGE_ARRAY_SQL, reader_params)
+                (records_in,) = con.execute("select count(*) from array_documents").fetchone()
+                return Staged(documents=ARRAY_SOURCE, first_document=ARRAY_FIRST_DOCUMENT_SOURCE, params=[],
+                              records_in=records_in, path=str(source.path))
             records_in = _index_documents(con, reader_params)
             if records_in is not None:
-                return Staged(reader_params=reader_params, records_in=records_in)
+                return Staged(documents=INDEXED_SOURCE, first_document=FIRST_DOCUMENT_SOURCE,
+                              params=reader_params, records_in=records_in, path=str(source.path))
             _stage_documents(con, reader_params)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as err:  # not JSON
             parse_error = str(err).splitlines()[0]
@@ -356,7 +383,7 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
            staged: Staged) -> list[LoadResult]:
     con.execute("begin transaction")
     try:
-        if staged.reader_params is not None:
+        if staged.documents is not None:
             counts = _land_read_again(con, load_ids[0], staged)
         else:
             counts = _land_classified(con, load_ids)
@@ -397,7 +424,8 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
 
 
 def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Staged) -> list[tuple]:
-    """Land one indexed file straight from a second read (see INDEX_SQL); return its counts.
+    """Land one file's documents as they are read (again, see INDEX_SQL, or from an array's staged
+    documents, see STAGE_ARRAY_SQL); return its counts.
 
     The usual file holds documents of one kind only, none rejected and none landed before: the kind
     of its first document is landed in one statement, and when that lands every document, only
@@ -405,11 +433,11 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
     documents (a third read), its rejects recorded, later repeats of the first kind removed and the
     other kind landed from one more read.
     """
-    params = staged.reader_params
-    first = con.execute(f"select kind from ({CLASSIFY_SELECT.replace('{source}', FIRST_DOCUMENT_SOURCE)})",
+    params = staged.params
+    first = con.execute(f"select kind from ({CLASSIFY_SELECT.replace('{source}', staged.first_document)})",
                         params).fetchone()
     first_kind = first[0] if first else "document"
-    indexed = f"({CLASSIFY_SELECT.replace('{source}', INDEXED_SOURCE)})"
+    indexed = f"({CLASSIFY_SELECT.replace('{source}', staged.documents)})"
     table = LANDING_TABLES[first_kind]
     with _file_side_probes(con):
         (landed,) = con.execute(LAND_KIND_SQL.format(table=table, documents=indexed, first_only=""),
@@ -418,7 +446,7 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
         repeats, indexes = con.execute(f"select count(*) - count(distinct record_hash), "
                                        f"count(distinct record_index) from {table} where load_id = ?",
                                        [load_id]).fetchone()
-        _check_unchanged(params[0], staged.records_in, landed, indexes)
+        _check_unchanged(staged.path, staged.records_in, landed, indexes)
         if repeats:
             con.execute(f"""
                 delete from {table} where load_id = ? and record_index in (
@@ -434,7 +462,7 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
                 record_hash, reject_reason, kind
             from {indexed}
         """, params)
-    _check_unchanged(params[0], staged.records_in,
+    _check_unchanged(staged.path, staged.records_in,
                      *con.execute("select count(*), count(distinct record_index) from classified").fetchone())
     _record_rejects_and_first_records(con)
     con.execute(f"delete from {table} where load_id = ? and record_index not in "

@@ -214,8 +214,10 @@ def test_repeat_inside_one_file_in_another_layout(tmp_path, db):
              l["status"]) for l in loads(db)] == [(4, 3, 1, 0, "succeeded")]
 
 
-def test_mixed_file_with_repeats_history_and_rejects(tmp_path, db):
-    """Both kinds, a repeat of each in another layout, a record landed before and a reject."""
+@pytest.mark.parametrize("layout", ["ndjson", "array"])
+def test_mixed_file_with_repeats_history_and_rejects(tmp_path, db, layout):
+    """Both kinds, a repeat of each in another layout, a record landed before and a reject; the
+    same whether the file is NDJSON (read twice) or one array (staged as read)."""
     old = write(tmp_path / "old.ndjson", ndjson([{"model_name": "old"}]))
     started = event("task_started", task_id="t1")
     lines = [
@@ -228,7 +230,8 @@ def test_mixed_file_with_repeats_history_and_rejects(tmp_path, db):
         minified({"model_name": "new2"}),
         minified(event("batch_started")),
     ]
-    path = write(tmp_path / "mixed.ndjson", "\n".join(lines) + "\n")
+    path = (write(tmp_path / "mixed.ndjson", "\n".join(lines) + "\n") if layout == "ndjson"
+            else write(tmp_path / "mixed.json", "[\n" + ",\n".join(lines) + "\n]\n"))
 
     assert run_ingest(db, old).returncode == 0
     proc = run_ingest(db, path)
