@@ -72,11 +72,11 @@ CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record
 # One file read with DuckDB's reader (parameters: path, compression, maximum object size).
 READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)"
 
-# A file landed alone is read twice and its documents are never staged. The first read keeps only each
-# document's record index and a hash of its text (`with ordinality` makes a pipeline single-threaded,
-# so it stays out of the heavy one). The second read finds each document's index by that hash, when the
-# hashes tell all of the file's documents apart, and lands documents straight from the reader in a
-# parallel pipeline: parse, md5, checks and compression on every core.
+# A file landed alone (NDJSON or one object) is read twice and its documents are never staged. The
+# first read keeps only each document's record index and a hash of its text (`with ordinality` makes
+# a pipeline single-threaded, so it stays out of the heavy one). The second read finds each document's
+# index by that hash, when the hashes tell all of the file's documents apart, and lands documents
+# straight from the reader in a parallel pipeline: parse, md5, checks and compression on every core.
 INDEX_SQL = f"""
 create or replace temp table record_ids as
 select ordinality::bigint as record_index, hash(json) as text_hash from {READER} with ordinality
@@ -98,20 +98,27 @@ create or replace temp table array_documents as
 select ordinality::bigint as record_index, json as doc from {READER} with ordinality
 """
 ARRAY_SOURCE = "(select 0 as file_index, record_index, doc from array_documents)"
-ARRAY_FIRST_DOCUMENT_SOURCE = "(select 0 as file_index, record_index, doc from array_documents where record_index = 1)"
+ARRAY_FIRST_DOCUMENT_SOURCE = ("(select 0 as file_index, record_index, doc from array_documents "
+                               "where record_index = 1)")
 
-# Append the documents of one kind that land: not rejected, not in the table already ({first_only}
-# keeps the first occurrence of each within the batch, when first_records is staged).
+# Append the documents of one kind that are not rejected ({first_only} keeps the first occurrence of
+# each within the batch, when first_records is staged; {not_landed} leaves out those in the table
+# already, see NOT_LANDED).
 LAND_KIND_SQL = """
 insert into {table}
 select batch_files.load_id, batch_files.source_path, c.record_index, c.record_hash, now(), c.doc
 from {documents} as c
 inner join batch_files using (file_index)
 {first_only}
-anti join {table} as landed on landed.record_hash = c.record_hash
+{not_landed}
 where c.reject_reason is null and c.kind = ?
 """
 FIRST_ONLY = "semi join first_records using (file_index, record_index)"
+# Only for staged documents, whose size DuckDB knows: it then builds the join from the smaller side.
+# Beside a file read (_file_side_probes), the join would hold every hash of the table in memory, which
+# grows with the history (5M events: out of memory at 512 MB); such a load appends its documents and
+# then deletes those landed before (_drop_landed_before).
+NOT_LANDED = "anti join {table} as landed on landed.record_hash = c.record_hash"
 
 
 def _classify(con: duckdb.DuckDBPyConnection, source_sql: str, params: list) -> None:
@@ -178,8 +185,8 @@ def _sniff(source: Source) -> tuple[str, str | None]:
 
 
 def _index_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> int | None:
-    """First read of the two-read path: DuckDB parses the whole file (one object, an array, or NDJSON)
-    and stages record_ids. Returns how many documents the file holds, or None when two of them hash
+    """First read of the two-read path: DuckDB parses the whole file (one object or NDJSON) and
+    stages record_ids. Returns how many documents the file holds, or None when two of them hash
     alike (the same text twice, or a collision): then the second read could not tell them apart."""
     con.execute(INDEX_SQL, reader_params)
     records, distinct = con.execute("select count(*), count(distinct text_hash) from record_ids").fetchone()
@@ -427,11 +434,11 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
     """Land one file's documents as they are read (again, see INDEX_SQL, or from an array's staged
     documents, see STAGE_ARRAY_SQL); return its counts.
 
-    The usual file holds documents of one kind only, none rejected and none landed before: the kind
-    of its first document is landed in one statement, and when that lands every document, only
-    repeats within the file are left to remove. Otherwise the file is classified without the
+    The usual file holds documents of one kind only, none rejected: the kind of its first document
+    is appended in one statement, and when that appends every document, only repeats within the file
+    and documents landed before are left to delete. Otherwise the file is classified without the
     documents (a third read), its rejects recorded, later repeats of the first kind removed and the
-    other kind landed from one more read.
+    other kind appended from one more read, then documents landed before deleted.
     """
     params = staged.params
     first = con.execute(f"select kind from ({CLASSIFY_SELECT.replace('{source}', staged.first_document)})",
@@ -440,20 +447,22 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
     indexed = f"({CLASSIFY_SELECT.replace('{source}', staged.documents)})"
     table = LANDING_TABLES[first_kind]
     with _file_side_probes(con):
-        (landed,) = con.execute(LAND_KIND_SQL.format(table=table, documents=indexed, first_only=""),
-                                params + [first_kind]).fetchone()
-    if landed == staged.records_in:
+        (appended,) = con.execute(
+            LAND_KIND_SQL.format(table=table, documents=indexed, first_only="", not_landed=""),
+            params + [first_kind]).fetchone()
+    if appended == staged.records_in:
         repeats, indexes = con.execute(f"select count(*) - count(distinct record_hash), "
                                        f"count(distinct record_index) from {table} where load_id = ?",
                                        [load_id]).fetchone()
-        _check_unchanged(staged.path, staged.records_in, landed, indexes)
+        _check_unchanged(staged.path, staged.records_in, appended, indexes)
         if repeats:
             con.execute(f"""
                 delete from {table} where load_id = ? and record_index in (
                     select record_index from {table} where load_id = ?
                     qualify row_number() over (partition by record_hash order by record_index) > 1)
             """, [load_id, load_id])
-        return [(load_id, staged.records_in, landed - repeats, 0)]
+        landed_before = _drop_landed_before(con, table, load_id)
+        return [(load_id, staged.records_in, appended - repeats - landed_before, 0)]
 
     with _file_side_probes(con):
         con.execute(f"""
@@ -472,9 +481,21 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
                 "select count(*) from classified where reject_reason is null and kind = ?",
                 [kind]).fetchone()[0]:
             with _file_side_probes(con):
-                con.execute(LAND_KIND_SQL.format(table=other_table, documents=indexed, first_only=FIRST_ONLY),
-                            params + [kind])
+                con.execute(LAND_KIND_SQL.format(table=other_table, documents=indexed, first_only=FIRST_ONLY,
+                                                 not_landed=""), params + [kind])
+    for kind_table in LANDING_TABLES.values():
+        _drop_landed_before(con, kind_table, load_id)
     return _counts(con, [load_id])
+
+
+def _drop_landed_before(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
+    """Delete the documents of load ``load_id`` that other loads of ``table`` landed; return how many.
+    The join is built from this load's hashes, so its memory follows the file, not the history."""
+    (deleted,) = con.execute(f"""
+        delete from {table} where load_id = ? and record_hash in (
+            select record_hash from {table} where load_id <> ?)
+    """, [load_id, load_id]).fetchone()
+    return deleted
 
 
 class FileChanged(OSError):
@@ -520,8 +541,8 @@ def _land_classified(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> lis
     """Land the documents staged in ``classified``; return each load's counts."""
     _record_rejects_and_first_records(con)
     for kind, table in LANDING_TABLES.items():
-        con.execute(LAND_KIND_SQL.format(table=table, documents="classified", first_only=FIRST_ONLY),
-                    [kind])
+        con.execute(LAND_KIND_SQL.format(table=table, documents="classified", first_only=FIRST_ONLY,
+                                         not_landed=NOT_LANDED.format(table=table)), [kind])
     return _counts(con, load_ids)
 
 
