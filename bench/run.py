@@ -770,6 +770,17 @@ def code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def repetitions(args: argparse.Namespace) -> str:
+    """The header's repetitions cell, naming the dbt and query counts only for sections that ran."""
+    extra = []
+    if not args.only or "dbt" in args.only:
+        extra.append(f"dbt: {args.dbt_repeat or args.repeat} incremental + full refresh pairs")
+    if not args.only or "queries" in args.only:
+        extra.append(f"README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
+                     f"while under {QUERY_BUDGET_S:g} s")
+    return f"{args.repeat}" + (f" ({'; '.join(extra)})" if extra else "")
+
+
 def render(results: Results, info: dict[str, str], args: argparse.Namespace, started: datetime,
            finished: bool) -> str:
     elapsed = (datetime.now(timezone.utc) - started).total_seconds()
@@ -786,9 +797,7 @@ def render(results: Results, info: dict[str, str], args: argparse.Namespace, sta
         f"| command | `{shlex.join(getattr(sys, 'orig_argv', [sys.executable, *sys.argv]))}` |",
         f"| scale | {args.scale:g} (the issue's sizes × {args.scale:g})"
         + (f"; dbt and queries sections: {args.dbt_scale:g}" if args.dbt_scale else "") + " |",
-        f"| repetitions | {args.repeat} (dbt: {args.dbt_repeat or args.repeat} incremental + full refresh "
-        f"pairs; README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
-        f"while under {QUERY_BUDGET_S:g} s) |",
+        f"| repetitions | {repetitions(args)} |",
         f"| machine | {info['cpu']}; nproc {info['nproc']}; {info['ram']} RAM; {info['os']} |",
         f"| software | duckdb {info['duckdb']}, dbt-core {info['dbt-core']}, dbt-duckdb {info['dbt-duckdb']}, "
         f"Python {info['python']} |",
