@@ -6,6 +6,7 @@ import gzip
 import json
 import logging
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,10 +167,14 @@ class LoadResult:
 
 
 def _is_array(source: Source, compression: str) -> bool:
-    """Whether the file's first character (after a byte-order mark and whitespace) opens an array."""
+    """Whether the file's first character (after a byte-order mark and whitespace) opens an array.
+    A head that does not decompress is no array: DuckDB's reader then says what is wrong with it."""
     opener = gzip.open if compression == "gzip" else open
-    with opener(source.path, "rb") as handle:
-        head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    try:
+        with opener(source.path, "rb") as handle:
+            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    except (OSError, EOFError, zlib.error):
+        return False
     return head.startswith(b"[")
 
 

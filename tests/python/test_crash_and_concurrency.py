@@ -12,10 +12,10 @@
   every record lands exactly once.
 * A file that changes between the two reads of its landing fails its load, and nothing of it is kept.
 
-The kill points are found by watching the database file, not by guessing times: DuckDB reads the
-whole file into a temp table first (database file untouched), then reads it again and writes the new
-row groups into the database file before the commit, then appends the commit to ``<db>.wal`` and
-finally, on close, checkpoints the WAL into the file and removes it.
+The kill points are found by watching the database file, not by guessing times: DuckDB first reads
+the whole file into an index in a temp table (database file untouched), then reads it again and
+writes the new row groups into the database file before the commit, then appends the commit to
+``<db>.wal`` and finally, on close, checkpoints the WAL into the file and removes it.
 """
 
 from __future__ import annotations

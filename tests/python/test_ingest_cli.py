@@ -100,6 +100,21 @@ def test_gzip_detected_by_magic_bytes_not_name(tmp_path, db):
     assert model_names(db) == [(1, "magic")]
 
 
+@pytest.mark.parametrize("content", [
+    gzip.compress(ndjson([{"model_name": "cut"}] * 10).encode())[:15],  # ends inside the first block
+    b"\x1f\x8b" + b"not deflate data",
+], ids=["truncated", "corrupt"])
+def test_broken_gzip_is_reported_not_a_crash(tmp_path, db, content):
+    path = write(tmp_path / "broken.json.gz", content)
+
+    proc = run_ingest(db, path)
+
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert str(path) in proc.stderr
+    assert scalar(db, "select count(*) from raw.documents") == 0
+
+
 def test_bom_prefixed_files(tmp_path, db):
     single = write(tmp_path / "bom.json", BOM + b'{"model_name": "bom-single"}')
     lines = write(tmp_path / "bom.ndjson", BOM + ndjson(
