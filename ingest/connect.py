@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,26 +19,63 @@ class LockTimeout(Exception):
     """Another process held the database for longer than the lock timeout."""
 
 
+class _Waiting:
+    """Bounded waiting for another process: a notice every 10 s, then LockTimeout at the deadline."""
+
+    def __init__(self, db_path: str, lock_timeout: float) -> None:
+        self.db_path, self.lock_timeout = db_path, lock_timeout
+        self.deadline = time.monotonic() + lock_timeout
+        self.delay, self.next_notice = 0.05, 0.0
+
+    def pause(self, err: Exception) -> None:
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise LockTimeout(
+                f"{self.db_path}: still locked by another process after {self.lock_timeout:g}s; "
+                "nothing was written. Retry later or raise --lock-timeout."
+            ) from err
+        if now >= self.next_notice:
+            log.warning("%s: locked by another process, waiting (up to %.1fs more)",
+                        self.db_path, self.deadline - now)
+            self.next_notice = now + 10
+        time.sleep(min(self.delay, max(self.deadline - now, 0.01)))
+        self.delay = min(self.delay * 2, 1.0)
+
+
 def connect(db_path: str, lock_timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    if not read_only:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + lock_timeout
-    delay, next_notice = 0.05, 0.0
+    waiting = _Waiting(db_path, lock_timeout)
+    if read_only:
+        return _open(db_path, read_only, waiting)
+    folder = Path(db_path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(folder, waiting):
+        return _open(db_path, read_only, waiting)
+
+
+def _open(db_path: str, read_only: bool, waiting: _Waiting) -> duckdb.DuckDBPyConnection:
     while True:
         try:
             return duckdb.connect(db_path, read_only=read_only)
         except duckdb.IOException as err:
             if "lock" not in str(err).lower():
                 raise
-            now = time.monotonic()
-            if now >= deadline:
-                raise LockTimeout(
-                    f"{db_path}: still locked by another process after {lock_timeout:g}s; "
-                    "nothing was written. Retry later or raise --lock-timeout."
-                ) from err
-            if now >= next_notice:
-                log.warning("%s: locked by another process, waiting (up to %.1fs more)",
-                            db_path, deadline - now)
-                next_notice = now + 10
-            time.sleep(min(delay, max(deadline - now, 0.01)))
-            delay = min(delay * 2, 1.0)
+            waiting.pause(err)
+
+
+@contextmanager
+def _folder_lock(folder: Path, waiting: _Waiting) -> Iterator[None]:
+    """Open for writing one process at a time. DuckDB creates a new warehouse's file, then writes its
+    header: another process opening the file in between finds it "not a valid DuckDB database file".
+    Ingest processes hold a lock on the folder while they open the warehouse, so the next one opens
+    the finished file."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as err:
+                waiting.pause(err)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
