@@ -74,16 +74,14 @@ CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record
 READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)"
 
 # A file landed alone (NDJSON or one object) is read twice and its documents are never staged. The
-# first read keeps only each document's record index and a hash of its text (`with ordinality` makes
-# a pipeline single-threaded, so it stays out of the heavy one). The second read finds each document's
-# index by that hash, when the hashes tell all of the file's documents apart, and lands documents
-# straight from the reader in a parallel pipeline: parse, md5, checks and compression on every core.
-INDEX_SQL = f"""
-create or replace temp table record_ids as
-select ordinality::bigint as record_index, hash(json) as text_hash from {READER} with ordinality
-"""
+# first read keeps only a hash of each document's text, in file order (DuckDB's JSON reader preserves
+# insertion order while reading in parallel), so a document's record index is its rowid + 1. The
+# second read finds each document's index by that hash, when the hashes tell all of the file's
+# documents apart, and lands documents straight from the reader in a parallel pipeline: parse, md5,
+# checks and compression on every core.
+INDEX_SQL = f"create or replace temp table record_ids as select hash(json) as text_hash from {READER}"
 INDEXED_SOURCE = f"""(
-    select 0 as file_index, record_ids.record_index, read.json as doc
+    select 0 as file_index, record_ids.rowid + 1 as record_index, read.json as doc
     from {READER} as read
     inner join record_ids on hash(read.json) = record_ids.text_hash
 )"""
@@ -456,16 +454,19 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
             LAND_KIND_SQL.format(table=table, documents=indexed, first_only="", not_landed=""),
             params + [first_kind]).fetchone()
     if appended == staged.records_in:
-        repeats, indexes = con.execute(f"select count(*) - count(distinct record_hash), "
-                                       f"count(distinct record_index) from {table} where load_id = ?",
-                                       [load_id]).fetchone()
+        (indexes,) = con.execute(f"select count(distinct record_index) from {table} where load_id = ?",
+                                 [load_id]).fetchone()
         _check_unchanged(staged.path, staged.records_in, appended, indexes)
-        if repeats:
-            con.execute(f"""
+        # repeats within the file share a record_hash; counting hash(record_hash) is cheaper and never
+        # misses one (a collision only costs the exact delete below, which counts the true repeats)
+        repeats = 0
+        if con.execute(f"select count(*) > count(distinct hash(record_hash)) from {table} where load_id = ?",
+                       [load_id]).fetchone()[0]:
+            (repeats,) = con.execute(f"""
                 delete from {table} where load_id = ? and record_index in (
                     select record_index from {table} where load_id = ?
                     qualify row_number() over (partition by record_hash order by record_index) > 1)
-            """, [load_id, load_id])
+            """, [load_id, load_id]).fetchone()
         landed_before = _drop_landed_before(con, table, load_id)
         return [(load_id, staged.records_in, appended - repeats - landed_before, 0)]
 

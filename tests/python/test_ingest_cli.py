@@ -235,6 +235,21 @@ def test_duplicate_line_inside_one_file(tmp_path, db):
             load["records_rejected"]) == (3, 2, 1, 0)
 
 
+def test_record_indexes_follow_the_file_when_it_is_read_in_parallel(tmp_path, db):
+    """A 70 MB file is more than one of DuckDB's read buffers, so its documents are read by several
+    threads at once; each document's record index is still its line number."""
+    path = tmp_path / "many.ndjson"
+    with path.open("w") as handle:
+        handle.writelines(json.dumps({"model_name": "m", "n": n, "pad": "x" * 900}) + "\n"
+                          for n in range(1, 80_001))
+
+    proc = run_ingest(db, path, args=["--threads", "4"], timeout=300)
+
+    assert proc.returncode == 0, proc.stderr
+    assert query(db, "select count(*), count(*) filter (where record_index = (payload->>'n')::bigint) "
+                     "from raw.documents") == [(80_000, 80_000)]
+
+
 def test_repeat_inside_one_file_in_another_layout(tmp_path, db):
     """Texts that differ only in whitespace are one record: the first occurrence lands."""
     path = write(tmp_path / "dup.ndjson",
