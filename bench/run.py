@@ -96,6 +96,7 @@ class Measured:
     max_rss_bytes: int
     returncode: int
     log_path: Path
+    cpu_seconds: float = 0.0  # user + system time of the command and its children
 
     def check(self, what: str) -> None:
         if self.returncode != 0:
@@ -121,7 +122,8 @@ if pid == 0:
     os.execvp(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(f"Maximum resident set size (kbytes): {usage.ru_maxrss}\\n")
+    out.write(f"Maximum resident set size (kbytes): {usage.ru_maxrss}\\n"
+              f"User time (seconds): {usage.ru_utime}\\nSystem time (seconds): {usage.ru_stime}\\n")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -141,7 +143,7 @@ def rss_wrapped(command: list[str], report: Path) -> list[str]:
 
 def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None = None,
                  cwd: Path = ROOT) -> Measured:
-    """Run a command; its wall time (measured here) and its peak resident memory."""
+    """Run a command; its wall time (measured here), its peak resident memory and CPU time."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     report = log_path.with_suffix(".rss")
     report.unlink(missing_ok=True)
@@ -157,9 +159,10 @@ def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None 
             proc.wait()
             raise
         seconds = time.perf_counter() - started
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)",
-                      report.read_text() if report.exists() else "")
-    return Measured(seconds, int(found.group(1)) * 1024 if found else 0, returncode, log_path)
+    text = report.read_text() if report.exists() else ""
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    cpu = sum(float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+    return Measured(seconds, int(found.group(1)) * 1024 if found else 0, returncode, log_path, cpu)
 
 
 def copy_db(source: Path, target: Path) -> None:
@@ -407,7 +410,9 @@ class Bench:
             f"{fmt_mb(size)}; ingest {fmt_rate(records, mine)}, {size / 2**20 / mine:,.0f} MiB/s; "
             f"baseline {fmt_rate(records, base)}; peak RSS ingest "
             f"{fmt_mb(median([m.max_rss_bytes for m in ours]))}, baseline "
-            f"{fmt_mb(median([m.max_rss_bytes for m in theirs]))}"))
+            f"{fmt_mb(median([m.max_rss_bytes for m in theirs]))}; CPU time (user + system) ingest "
+            f"{fmt_s(median([m.cpu_seconds for m in ours]))}, "
+            f"baseline {fmt_s(median([m.cpu_seconds for m in theirs]))}"))
 
     def section_small_files(self) -> None:
         files = self.n(SMALL_FILES)
