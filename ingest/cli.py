@@ -42,6 +42,9 @@ def common_arguments() -> argparse.ArgumentParser:
 
 def configure(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     con.execute("set memory_limit = ?", [args.memory_limit])
+    # ingest draws its own progress line (ingest.progress); DuckDB's bar went to stdout, even with
+    # --quiet, when ingest was called from `python -c` (a statement over 2 s)
+    con.execute("set enable_progress_bar = false")
     con.execute("set preserve_insertion_order = true")  # DuckDB's default; record indexes rely on it
     # Landed documents and their hashes are nearly all distinct, so dictionary compression never wins
     # on them, and trying it on each segment cost 0.3 s per 1M events. Without it, source_path (one

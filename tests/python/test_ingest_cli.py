@@ -734,3 +734,16 @@ def test_progress_line_only_on_a_terminal_and_not_with_quiet(tmp_path, db):
     assert "\r[" in shown and "1/1 files" in shown, shown
     assert "\r[" not in run_on_terminal("--quiet")
     assert "\r[" not in run_ingest(db, path).stderr  # not a terminal
+
+
+def test_duckdb_progress_bar_is_off_on_ingest_connections(db):
+    """DuckDB printed its own bar on stdout, with --quiet too, for a statement over 2 s when ingest
+    was called from `python -c` (DuckDB turns its bar on there); ingest turns it off."""
+    script = ("import sys; from ingest.cli import common_arguments, open_warehouse; "
+              "con = open_warehouse(common_arguments().parse_args(['--db', sys.argv[1]])); "
+              "print(con.execute(\"select current_setting('enable_progress_bar')\").fetchone()[0])")
+    proc = subprocess.run([sys.executable, "-c", script, str(db)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
