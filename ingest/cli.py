@@ -46,10 +46,6 @@ def configure(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     # --quiet, when ingest was called from `python -c` (a statement over 2 s)
     con.execute("set enable_progress_bar = false")
     con.execute("set preserve_insertion_order = true")  # DuckDB's default; record indexes rely on it
-    # Landed documents and their hashes are nearly all distinct, so dictionary compression never wins
-    # on them, and trying it on each segment cost 0.3 s per 1M events. Without it, source_path (one
-    # value per load) is stored with FSST: the warehouse file is about 4% larger (see README).
-    con.execute("set disabled_compression_methods = 'dictionary'")
     if args.threads:
         con.execute("set threads = ?", [args.threads])
 

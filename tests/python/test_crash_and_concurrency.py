@@ -560,6 +560,7 @@ GOOD_LINES = ndjson({"model_name": f"m{i}"} for i in range(5000))
 
 @pytest.mark.parametrize("rewrite, error", [
     (GOOD_LINES.replace('"m1"', '"changed"'), FileChanged),
+    (GOOD_LINES.replace('"m1"', '"m0"'), FileChanged),  # as many documents, one index twice
     (GOOD_LINES + '{"model_name": \n', duckdb.InvalidInputException),
 ])
 def test_file_changed_between_its_reads_fails_the_load_and_lands_nothing(tmp_path, db, monkeypatch,

@@ -747,3 +747,16 @@ def test_duckdb_progress_bar_is_off_on_ingest_connections(db):
 
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_landing_tables_compress_each_column_with_the_method_chosen_for_it(db, tmp_path):
+    """A load's rows share source_path (dictionary); documents and hashes are distinct (FSST).
+    Choosing per column spares DuckDB trying every method on every segment it writes."""
+    path = write(tmp_path / "events.ndjson",
+                 ndjson(event("task_started", task_id=f"t{i}", model_name=f"m{i}") for i in range(5000)))
+    assert run_ingest(db, path).returncode == 0
+
+    methods = dict(query(db, "select column_name, string_agg(distinct compression order by compression) "
+                             "from pragma_storage_info('raw.task_events_all') "
+                             "where segment_type <> 'VALIDITY' group by column_name"))
+    assert (methods["source_path"], methods["record_hash"], methods["payload"]) == ("Dictionary", "FSST", "FSST")
