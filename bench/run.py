@@ -451,8 +451,11 @@ class Bench:
         records, history = self.n(INGEST_RECORDS), self.n(DEDUP_HISTORY)
         source = self.events_file(records)  # the same file as the ingest section
         history_file = self.events_file(history, seed=2)  # other tasks: nothing in common with source
-        populated = self.dbs / f"dedup-history-{history}.duckdb"
+        # landed by the ingest code measured: how it stores the history (compression) is measured too
+        populated = self.dbs / f"dedup-history-{history}-{code_digest(['ingest'])}.duckdb"
         if not populated.exists():
+            for stale in self.dbs.glob(f"dedup-history-{history}-*.duckdb"):
+                stale.unlink()
             partial = fresh(self.dbs / "dedup-history.partial.duckdb")
             m = run_measured(ingest_command(partial, history_file), self.logs / "dedup-history.log")
             m.check("ingest of the history")
@@ -757,11 +760,11 @@ def machine() -> dict[str, str]:
 MEASURED_CODE = ["ingest", "models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml", "README.md"]
 
 
-def code_digest() -> str:
+def code_digest(names: list[str] = MEASURED_CODE) -> str:
     """A short digest of the code being measured, as it is in the working tree right now (others may be
     editing the same checkout: a digest that differs between start and end flags a mixed run)."""
     digest = hashlib.sha256()
-    for name in MEASURED_CODE:
+    for name in names:
         top = ROOT / name
         files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file())
         for path in files:

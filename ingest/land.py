@@ -78,8 +78,12 @@ READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_
 # insertion order while reading in parallel), so a document's record index is its rowid + 1. The
 # second read finds each document's index by that hash, when the hashes tell all of the file's
 # documents apart, and lands documents straight from the reader in a parallel pipeline: parse, md5,
-# checks and compression on every core.
-INDEX_SQL = f"create or replace temp table record_ids as select hash(json) as text_hash from {READER}"
+# checks and compression on every core. The second read's buffers are sized to the file's largest
+# document (see _index_documents).
+INDEX_SQL = f"""
+create or replace temp table record_ids as
+select hash(json) as text_hash, strlen(json)::uinteger as text_bytes from {READER}
+"""
 INDEXED_SOURCE = f"""(
     select 0 as file_index, record_ids.rowid + 1 as record_index, read.json as doc
     from {READER} as read
@@ -187,13 +191,23 @@ def _sniff(source: Source) -> tuple[str, str | None]:
     return "uncompressed", None
 
 
-def _index_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> int | None:
+def _index_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> tuple[int, list] | None:
     """First read of the two-read path: DuckDB parses the whole file (one object or NDJSON) and
-    stages record_ids. Returns how many documents the file holds, or None when two of them hash
-    alike (the same text twice, or a collision): then the second read could not tell them apart."""
+    stages record_ids. Returns how many documents the file holds and the second read's parameters,
+    or None when two of them hash alike (the same text twice, or a collision): then the second read
+    could not tell them apart.
+
+    The reader holds buffers of twice its maximum object size per thread, beside the join with
+    record_ids, which grows with the file's documents (5M events: out of memory at 512 MB with
+    32 MiB objects). The second read's maximum is twice the largest document, at least 1 MiB.
+    """
     con.execute(INDEX_SQL, reader_params)
-    records, distinct = con.execute("select count(*), count(distinct text_hash) from record_ids").fetchone()
-    return records if records == distinct else None
+    records, distinct, largest = con.execute(
+        "select count(*), count(distinct text_hash), coalesce(max(text_bytes), 0) from record_ids").fetchone()
+    if records != distinct:
+        return None
+    path, compression, max_object_bytes = reader_params
+    return records, [path, compression, min(max_object_bytes, max(2 * largest, 1 << 20))]
 
 
 def _stage_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> None:
@@ -331,10 +345,11 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
                 (records_in,) = con.execute("select count(*) from array_documents").fetchone()
                 return Staged(documents=ARRAY_SOURCE, first_document=ARRAY_FIRST_DOCUMENT_SOURCE, params=[],
                               records_in=records_in, path=str(source.path))
-            records_in = _index_documents(con, reader_params)
-            if records_in is not None:
+            indexed = _index_documents(con, reader_params)
+            if indexed is not None:
+                records_in, second_read_params = indexed
                 return Staged(documents=INDEXED_SOURCE, first_document=FIRST_DOCUMENT_SOURCE,
-                              params=reader_params, records_in=records_in, path=str(source.path))
+                              params=second_read_params, records_in=records_in, path=str(source.path))
             _stage_documents(con, reader_params)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as err:  # not JSON
             parse_error = str(err).splitlines()[0]

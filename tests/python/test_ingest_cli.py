@@ -205,6 +205,24 @@ def test_dedup_memory_follows_the_file_not_the_history(tmp_path, db):
     assert scalar(db, "select count(*) from raw.task_events_all where load_id = 2") == 2000
 
 
+def test_a_million_documents_in_one_file_land_within_a_small_memory_limit(tmp_path, db):
+    """The second read of a file runs beside the join with the index of all its documents, so its
+    buffers are sized to the file's largest document: with 32 MiB objects (64 MiB buffers per
+    thread) this 1M-event file ran out of memory at 256 MB, as 5M events did at the default 512 MB."""
+    path = tmp_path / "million.ndjson"
+    duckdb.connect().execute(
+        f"""copy (select '{{"event":"task_started","task_id":"t' || i || '","occurred_at":"2026-01-01T00:00:00Z"}}'
+            from range(1000000) as r(i)) to '{path}' (format csv, header false, quote '', escape '')""")
+
+    proc = run_ingest(db, path, args=["--memory-limit", "256MB", "--threads", "2"], timeout=300)
+
+    assert proc.returncode == 0, proc.stderr
+    assert query(db, "select count(*), count(distinct payload->>'task_id'), max(record_index) "
+                     "from raw.task_events") == [(1000000, 1000000, 1000000)]
+    assert scalar(db, "select payload->>'task_id' from raw.task_events where record_index = 424243") \
+        == "t424242"
+
+
 def test_same_records_under_another_name_and_layout_are_duplicates(tmp_path, db):
     docs = [{"model_name": "x", "v": 1}, {"model_name": "y", "v": 2}]
     original = write(tmp_path / "a.ndjson", ndjson(docs))
