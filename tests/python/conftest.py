@@ -16,6 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"acceptance corpus not present at {REALDATA}")
 
 _UNSET = object()
 

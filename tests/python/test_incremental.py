@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from conftest import REALDATA, ROOT, query, run_dbt, run_ingest
+from conftest import REALDATA, ROOT, needs_realdata, query, run_dbt, run_ingest
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -99,6 +99,7 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     assert differences(db, incremental) == {}
 
 
+@needs_realdata
 def test_a_measurement_reported_again_replaces_its_stored_values(tmp_path):
     """A batch benchmark lands first; later the standalone document of one of its runs, which wins
     (benchmark_results keeps the standalone report). The series' stored latest row and regression

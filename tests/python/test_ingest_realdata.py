@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REALDATA, loads, query, run_ingest, scalar
+from conftest import REALDATA, loads, needs_realdata, query, run_ingest, scalar
 
-pytestmark = pytest.mark.skipif(
-    not REALDATA.is_dir(), reason=f"acceptance corpus not present at {REALDATA}")
+pytestmark = needs_realdata
 
 LANDABLE = (".json", ".jsonl", ".ndjson")
 
