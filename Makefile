@@ -8,24 +8,28 @@ export DUCKDB_PATH ?= data/analytics.duckdb
 TEST_DB := target/test.duckdb
 DEMO_DATA := data/example
 
-.PHONY: demo test lint build bench clean
+# The environment is ready only once everything installed: the stamp is written last, so a failed
+# or interrupted install is retried by the next make instead of being taken as ready.
+READY := $(VENV)/.installed
 
-$(BIN)/activate: pyproject.toml
+.PHONY: demo test lint build bench clean distclean
+
+$(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(BIN)/activate
+	touch $(READY)
 
-demo: $(BIN)/activate
+demo: $(READY)
 	$(BIN)/python examples/generate_demo_data.py $(DEMO_DATA)
 	$(BIN)/python -m ingest --db $(DUCKDB_PATH) $(DEMO_DATA)
 	$(DBT) build --quiet
 	$(BIN)/python examples/summary.py $(DUCKDB_PATH)
 
-build: $(BIN)/activate
+build: $(READY)
 	$(DBT) build
 
-test: $(BIN)/activate
+test: $(READY)
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DB) && mkdir -p target
 	$(BIN)/python -m ingest --quiet --db $(TEST_DB) tests/fixtures
@@ -33,11 +37,16 @@ test: $(BIN)/activate
 	$(BIN)/sqlfluff lint models macros tests
 
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
-bench: $(BIN)/activate
+bench: $(READY)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-lint: $(BIN)/activate
+lint: $(READY)
 	$(BIN)/sqlfluff lint models macros tests
 
+# Build output and the demo warehouse; the installed environment stays.
 clean:
 	rm -rf target dbt_packages logs data
+
+# Everything make created, the environment included: the next make installs it again.
+distclean: clean
+	rm -rf $(VENV)
