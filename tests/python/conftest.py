@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,12 @@ REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
 needs_realdata = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"acceptance corpus not present at {REALDATA}")
 
 _UNSET = object()
+
+
+def readme_code_blocks(language: str) -> list[str]:
+    """The bodies of the README's fenced code blocks of one language (```sql, ```sh)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 def ingest_invocation(db: Path | str | None, *paths: Any, args: Iterable[str] = (),

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import pytest
 
-from conftest import GENERATOR_MARTS, ROOT, query, run_dbt, run_ingest
+from conftest import GENERATOR_MARTS, ROOT, query, readme_code_blocks, run_dbt, run_ingest
 
 
 def test_tasks_fold_latest_state(built_fixture_db):
@@ -74,9 +72,7 @@ def test_batches_steps_metrics_and_stats(built_fixture_db):
 
 
 def readme_queries() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)
-    return [q.strip() for block in blocks for q in block.split(";") if q.strip()]
+    return [q.strip() for block in readme_code_blocks("sql") for q in block.split(";") if q.strip()]
 
 
 @pytest.mark.parametrize("sql", readme_queries())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,16 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, readme_code_blocks
 
 VENV_BIN = Path(sys.executable).parent
 
 
 def readme_shell_lines(prefix: str) -> list[str]:
     """Every line of the README's ```sh blocks that starts with ``prefix``."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.S)
-    return [line.strip() for block in blocks for line in block.splitlines()
+    return [line.strip() for block in readme_code_blocks("sh") for line in block.splitlines()
             if line.strip().startswith(prefix)]
 
 
