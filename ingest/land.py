@@ -2,74 +2,27 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
-import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
+from ingest.classify import BAD_LINES_COLUMNS, CLASSIFIED_COLUMNS, CLASSIFY_SELECT, classify
 from ingest.discover import Source
+from ingest.reader import MAX_OBJECT_BYTES, content_bytes, is_array, literal_path, read_head, sniff
+from ingest.salvage import stage_salvaged
 from ingest.schema import LANDING_TABLES, REJECTED_TABLE
 
 log = logging.getLogger("ingest")
 
-GZIP_MAGIC = b"\x1f\x8b"
-MAX_OBJECT_BYTES = 32 << 20  # one document may be up to 32 MiB (the reader buffers twice that)
 MAX_REJECTED_TEXT = 1 << 20  # raw text kept for a rejected record, at most 1 MiB
 SMALL_FILE_BYTES = 8 << 20  # files up to this size are read many at a time ...
 BATCH_FILES, BATCH_BYTES = 1000, 256 << 20  # ... in batches of at most this many files and bytes
-BAD_LINES_COLUMNS = "file_index integer, record_index bigint, line varchar, reason varchar"
-KNOWN_EVENTS = (
-    "task_started", "task_updated", "task_completed", "task_deleted",
-    "batch_started", "batch_completed", "batch_deleted",
-)
-
-# Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
-# can), in one pass over `{source}`, which yields (file_index, record_index, doc). One parse gives the
-# minified document and the fields checked (json_extract with a list of paths); keys are listed once
-# more, only for events (duplicate keys: a key whose first position is earlier than its own; this
-# lambda costs a third of list_distinct).
-CLASSIFY_SELECT = """
-with parsed as (
-    select file_index, record_index, doc,
-        json_extract(doc, ['$', '$.event', '$.task_id', '$.batch_id', '$.occurred_at']) as x
-    from {source}
-),
-
-fields as (
-    select file_index, record_index, doc, x[1]::varchar as minified, x[2] ->> '$' as event_name,
-        x[3] ->> '$' as task_id, x[4] ->> '$' as batch_id, x[5] ->> '$' as occurred_at,
-        case when x[2] is not null then json_keys(doc) end as keys
-    from parsed
-)
-select file_index, record_index, doc, md5(minified) as record_hash,
-    case
-        when not starts_with(minified, '{')
-            then 'not a JSON object (top-level ' || lower(json_type(minified)) || ')'
-        when event_name is null then null
-        when event_name not in KNOWN_EVENTS then 'unknown event ''' || event_name || ''''
-        when len(list_filter(keys, (k, i) -> list_position(keys, k) < i)) > 0
-            then 'duplicate key in object: ' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1]
-        when event_name like 'task_%' and coalesce(task_id, '') = '' then event_name || ' has no task_id'
-        when event_name like 'batch_%' and coalesce(batch_id, '') = '' then event_name || ' has no batch_id'
-        when occurred_at is null then 'event has no occurred_at'
-        when not regexp_full_match(occurred_at, '\\d{4}-\\d{2}-\\d{2}([T ].*)?')
-            or try_cast(occurred_at as timestamptz) is null
-            then 'occurred_at ''' || occurred_at || ''' is not an ISO-8601 timestamp'
-    end as reject_reason,
-    case when event_name is not null then 'event' else 'document' end as kind
-from fields
-""".replace("KNOWN_EVENTS", repr(KNOWN_EVENTS))
-CLASSIFY_SQL = "create or replace temp table classified as" + CLASSIFY_SELECT
-CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
-                      "reject_reason varchar, kind varchar")
-
-
 # One file read with DuckDB's reader (parameters: path, compression, maximum object size).
 READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)"
 
@@ -85,7 +38,7 @@ create or replace temp table record_ids as
 select hash(json) as text_hash, strlen(json)::uinteger as text_bytes from {READER}
 """
 INDEXED_SOURCE = f"""(
-    select 0 as file_index, record_ids.rowid + 1 as record_index, read.json as doc
+    select 0 as file_index, record_ids.{{record_index}} as record_index, read.json as doc
     from {READER} as read
     inner join record_ids on hash(read.json) = record_ids.text_hash
 )"""
@@ -124,10 +77,6 @@ FIRST_ONLY = "semi join first_records using (file_index, record_index)"
 NOT_LANDED = "anti join {table} as landed on landed.record_hash = c.record_hash"
 
 
-def _classify(con: duckdb.DuckDBPyConnection, source_sql: str, params: list) -> None:
-    con.execute(CLASSIFY_SQL.replace("{source}", source_sql), params)
-
-
 @contextmanager
 def _file_side_probes(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """While a statement reads a file and joins it with tables, build every hash join from its right
@@ -163,56 +112,74 @@ class LoadResult:
     message: str | None = None
 
     def summary(self) -> str:
+        if self.status == "rejected":  # the reason is on the line before, as the whole file's rejection
+            return f"{self.source}: load {self.load_id}: rejected whole, nothing landed"
         text = (f"{self.source}: load {self.load_id}: {self.records_in} records, {self.landed} landed, "
                 f"{self.duplicates} duplicates skipped, {self.rejected} rejected")
         return text + (f" ({self.message})" if self.message else "")
 
 
-def _is_array(source: Source, compression: str) -> bool:
-    """Whether the file's first character (after a byte-order mark and whitespace) opens an array.
-    A head that does not decompress is no array: DuckDB's reader then says what is wrong with it."""
-    opener = gzip.open if compression == "gzip" else open
-    try:
-        with opener(source.path, "rb") as handle:
-            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
-    except (OSError, EOFError, zlib.error):
-        return False
-    return head.startswith(b"[")
-
-
-def _sniff(source: Source) -> tuple[str, str | None]:
-    """Return (compression, file-level rejection reason or None)."""
-    with open(source.path, "rb") as handle:
-        head = handle.read(2)
-    if head == GZIP_MAGIC:
-        return "gzip", None
-    if source.name.lower().endswith(".gz"):
-        return "uncompressed", "file name ends in .gz but the content is not gzip-compressed"
-    return "uncompressed", None
-
-
-def _index_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> tuple[int, list] | None:
+def _index_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: list) -> Staged | None:
     """First read of the two-read path: DuckDB parses the whole file (one object or NDJSON) and
-    stages record_ids. Returns how many documents the file holds and the second read's parameters,
-    or None when two of them hash alike (the same text twice, or a collision): then the second read
+    stages record_ids. Returns what the second read lands (how many documents, with its
+    parameters), or None when two of them hash alike (the same text twice, or a collision): then the second read
     could not tell them apart.
 
-    The reader holds buffers of twice its maximum object size per thread, beside the join with
-    record_ids, which grows with the file's documents (5M events: out of memory at 512 MB with
-    32 MiB objects). The second read's maximum is twice the largest document, at least 1 MiB.
+    The reader holds buffers of twice its maximum object size per thread (see ingest.reader), beside
+    the join with record_ids, which grows with the file's documents. The second read's maximum is
+    twice the largest document, at least 1 MiB. When the documents and one line break each do not
+    add up to the file's size, the file has blank lines (or several lines per document): record_ids
+    then gets each document's line (see _number_lines).
     """
     con.execute(INDEX_SQL, reader_params)
-    records, distinct, largest = con.execute(
-        "select count(*), count(distinct text_hash), coalesce(max(text_bytes), 0) from record_ids").fetchone()
+    records, distinct, largest, text_bytes = con.execute(
+        "select count(*), count(distinct text_hash), coalesce(max(text_bytes), 0), "
+        "coalesce(sum(text_bytes), 0) from record_ids").fetchone()
     if records != distinct:
         return None
-    path, compression, max_object_bytes = reader_params
-    return records, [path, compression, min(max_object_bytes, max(2 * largest, 1 << 20))]
+    reader_path, compression, max_object_bytes = reader_params
+    documents, max_index = INDEXED_SOURCE.format(record_index="rowid + 1"), records
+    if not _is_one_per_line(records, text_bytes, path, compression):
+        _number_lines(con, "record_ids", "rowid + 1", path, compression, records)
+        documents = INDEXED_SOURCE.format(record_index="record_index")
+        (max_index,) = con.execute("select max(record_index) from record_ids").fetchone()
+    return Staged(documents=documents, first_document=FIRST_DOCUMENT_SOURCE,
+                  params=[reader_path, compression, min(max_object_bytes, max(2 * largest, 1 << 20))],
+                  records_in=records, max_index=max_index, path=str(path))
 
 
-def _stage_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> None:
+def _is_one_per_line(records: int, text_bytes: int, path: Path, compression: str) -> bool:
+    """Whether the documents' texts and one line break after each (the last one's optional) make up
+    the whole file: then document n is on line n."""
+    return records <= 1 or content_bytes(path, compression) - text_bytes in (records, records - 1)
+
+
+# Each non-blank line's number, in order (for files with one document per line).
+LINE_NUMBERS = """
+select row_number() over (order by ordinality) as position, ordinality as line_no
+from read_csv(?, columns = {'line': 'varchar'}, header = false, auto_detect = false, delim = '', quote = '',
+              escape = '', strict_mode = false, compression = ?, max_line_size = ?, buffer_size = ?)
+    with ordinality
+where trim(coalesce(line, ''), ' \t\r') <> ''
+"""
+
+
+def _number_lines(con: duckdb.DuckDBPyConnection, table: str, position: str, path: Path, compression: str,
+                  records: int, where: str = "true") -> None:
+    """Give ``table`` (its rows ``where``) a record_index column: the line of each document, when the
+    file's non-blank lines are its ``records`` documents; else the document's position."""
+    con.execute("create or replace temp table file_lines as" + LINE_NUMBERS,
+                [literal_path(path), compression, MAX_OBJECT_BYTES * 2, MAX_OBJECT_BYTES * 4])
+    (lines,) = con.execute("select count(*) from file_lines").fetchone()
+    line_no = "file_lines.line_no" if lines == records else "file_lines.position"
+    con.execute(f"alter table {table} add column if not exists record_index bigint")
+    con.execute(f"update {table} set record_index = {line_no} from file_lines "
+                f"where {where} and file_lines.position = {table}.{position}")
+
+
+def _stage_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: list) -> None:
     """One read: DuckDB parses the whole file and ``classified`` holds every document."""
-    _classify(
+    classify(
         con,
         f"""(
             select 0 as file_index, ordinality::bigint as record_index, json as doc
@@ -220,14 +187,19 @@ def _stage_documents(con: duckdb.DuckDBPyConnection, reader_params: list) -> Non
         )""",
         reader_params,
     )
+    compression = reader_params[1]
+    records, text_bytes = con.execute("select count(*), coalesce(sum(strlen(doc)), 0) from classified").fetchone()
+    if not _is_one_per_line(records, text_bytes, path, compression):
+        _number_lines(con, "classified", "record_index", path, compression, records)
 
 
 def _stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
-    """Small files: DuckDB parses them all in one scan (raises if any of them does not parse)."""
+    """Small files: DuckDB parses them all in one scan (raises if any of them does not parse). A
+    file named twice is read once: its second load finds only duplicates."""
     paths = [str(s.path) for s in sources]
     _rows_table(con, "batch_paths", {"file_index": "INTEGER", "path": "VARCHAR"},
                 [{"file_index": i, "path": path} for i, path in enumerate(paths)])
-    _classify(
+    classify(
         con,
         """(
             select
@@ -238,76 +210,16 @@ def _stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
                                    filename = true, maximum_object_size = ?) with ordinality as read
             inner join batch_paths on read.filename = batch_paths.path
         )""",
-        [json.dumps(paths), MAX_OBJECT_BYTES],
+        [json.dumps([literal_path(path) for path in dict.fromkeys(paths)]), MAX_OBJECT_BYTES],
     )
-
-
-def _scan_documents(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str, str]]]:
-    """Split text that DuckDB could not parse into good (record_index, text) objects and bad
-    (record_index, text, reason) records.
-
-    Consecutive JSON values are decoded one after another, whatever the line breaks; a value that
-    does not decode, or is not an object, is rejected up to the end of its line and scanning resumes
-    on the next line.
-    The elements of a top-level array are taken one by one, so a truncated array keeps its
-    complete elements.
-    """
-    decoder = json.JSONDecoder()
-    good: list[tuple[int, str]] = []
-    bad: list[tuple[int, str, str]] = []
-    pos, index, in_array = 0, 0, False
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        pos, in_array = len(text) - len(stripped) + 1, True
-    while True:
-        while pos < len(text) and (text[pos].isspace() or (in_array and text[pos] in ",]")):
-            pos += 1
-        if pos >= len(text):
-            return good, bad
-        index += 1
-        try:
-            value, end = decoder.raw_decode(text, pos)
-            reason = None if isinstance(value, dict) else "not a JSON object"
-        except json.JSONDecodeError as err:
-            reason = f"not valid JSON: {err.msg}"
-        if reason is None:
-            good.append((index, text[pos:end]))
-        else:
-            end = text.find("\n", pos)
-            end = len(text) if end < 0 else end
-            bad.append((index, text[pos:end], reason))
-        pos = end
-
-
-def _stage_salvaged(con: duckdb.DuckDBPyConnection, source: Source, compression: str) -> int:
-    """Slow path, only after DuckDB's reader failed: keep every document that parses on its own.
-
-    Reads the file into memory (only broken files take this path). Good documents are classified
-    through DuckDB's reader again, so their hashes equal a clean load's; the rest go to ``bad_lines``.
-    Returns how many documents were good; 0 means the caller rejects the file whole.
-    """
-    opener = gzip.open if compression == "gzip" else open
-    with opener(source.path, "rb") as handle:
-        text = handle.read().decode("utf-8-sig")  # UnicodeDecodeError: not UTF-8, rejected whole
-    good, bad = _scan_documents(text)
-    if len(good) < len(bad):
-        return 0  # mostly unparseable (e.g. one truncated pretty-printed document): reject whole
-    with tempfile.NamedTemporaryFile("w", suffix=".ndjson", encoding="utf-8") as salvaged:
-        # JSON strings cannot hold raw line breaks, so this only reflows whitespace
-        salvaged.writelines(doc.replace("\r", " ").replace("\n", " ") + "\n" for _, doc in good)
-        salvaged.flush()
-        _classify(
-            con,
-            """(
-                select 0 as file_index, (?::bigint[])[ordinality] as record_index, json as doc
-                from read_json_objects(?, format = 'newline_delimited', maximum_object_size = ?)
-                    with ordinality
-            )""",
-            [[index for index, _ in good], salvaged.name, MAX_OBJECT_BYTES],
-        )
-    con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
-    con.executemany("insert into bad_lines values (0, ?, ?, ?)", bad)
-    return len(good)
+    sizes = con.execute("select file_index, count(*), sum(strlen(doc)) from classified group by file_index "
+                        "having count(*) > 1").fetchall()
+    for file_index, records, text_bytes in sizes:
+        path = sources[file_index].path
+        compression = sniff(sources[file_index])[0]
+        if not _is_one_per_line(records, text_bytes, path, compression):
+            _number_lines(con, "classified", "record_index", path, compression, records,
+                          where=f"classified.file_index = {int(file_index)}")
 
 
 def _read_raw_text(source: Source) -> str:
@@ -325,10 +237,12 @@ class Staged:
     documents to be read as they land: from ``documents`` (SQL yielding file_index, record_index,
     doc; its parameters ``params``), whose ``first_document`` is read first."""
     file_reason: str | None = None  # why the whole file is rejected
+    message: str | None = None  # what the load says besides its counts
     documents: str | None = None
     first_document: str = ""
     params: list | None = None
     records_in: int = 0
+    max_index: int = 0  # the largest record index (the last line, when they are lines)
     path: str = ""
 
 
@@ -336,39 +250,59 @@ def _stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     """Stage one file: its record index (to be read again) when DuckDB parses it, else what is
     salvaged of it, else the reason the whole file is rejected."""
     con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
-    compression, file_reason = _sniff(source)
+    compression, file_reason = sniff(source)
+    message = None
     if file_reason is None:
-        reader_params = [str(source.path), compression, MAX_OBJECT_BYTES]
+        reader_params = [literal_path(source.path), compression, MAX_OBJECT_BYTES]
+        array = is_array(source, compression)
         try:
-            if _is_array(source, compression):
+            if array:
                 con.execute(STAGE_ARRAY_SQL, reader_params)
                 (records_in,) = con.execute("select count(*) from array_documents").fetchone()
                 return Staged(documents=ARRAY_SOURCE, first_document=ARRAY_FIRST_DOCUMENT_SOURCE, params=[],
-                              records_in=records_in, path=str(source.path))
-            indexed = _index_documents(con, reader_params)
+                              records_in=records_in, max_index=records_in, path=str(source.path))
+            indexed = _index_documents(con, source.path, reader_params)
             if indexed is not None:
-                records_in, second_read_params = indexed
-                return Staged(documents=INDEXED_SOURCE, first_document=FIRST_DOCUMENT_SOURCE,
-                              params=second_read_params, records_in=records_in, path=str(source.path))
-            _stage_documents(con, reader_params)
+                return indexed
+            _stage_documents(con, source.path, reader_params)
         except (duckdb.InvalidInputException, duckdb.ConversionException) as err:  # not JSON
-            parse_error = str(err).splitlines()[0]
-            try:
-                if _stage_salvaged(con, source, compression) == 0:
-                    file_reason = parse_error
-            except (duckdb.Error, UnicodeDecodeError, EOFError, OSError) as salvage_err:
-                file_reason = f"{parse_error}; {str(salvage_err).splitlines()[0]}"
-    if file_reason is not None:
+            file_reason, message = _salvage(con, source, compression, array, str(err).splitlines()[0])
+    if file_reason is not None:  # one rejection, of the whole file, and nothing else
         con.execute(f"create or replace temp table classified ({CLASSIFIED_COLUMNS})")
+        con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
         con.execute("insert into bad_lines values (0, null, ?, ?)", [_read_raw_text(source), file_reason])
-    return Staged(file_reason=file_reason)
+    return Staged(file_reason=file_reason, message=message)
+
+
+def _salvage(con: duckdb.DuckDBPyConnection, source: Source, compression: str, array: bool,
+             parse_error: str) -> tuple[str | None, str | None]:
+    """Stage what lands of a file DuckDB's reader refused (see ingest.salvage). Returns (why the
+    whole file is rejected, or None; what the load says, or None)."""
+    try:
+        salvaged = stage_salvaged(con, source.path, compression, array, MAX_REJECTED_TEXT)
+    except duckdb.Error as err:  # not UTF-8 text, for one
+        return f"{parse_error}; {str(err).splitlines()[0]}", None
+    if not salvaged.good:
+        return salvaged.message or _not_json_reason(source, compression) or parse_error, None
+    if salvaged.message is not None:  # a cut-off gzip stream: what it lost is one rejection
+        con.execute("insert into bad_lines values (0, null, '', ?)", [salvaged.message])
+    return None, salvaged.message
+
+
+def _not_json_reason(source: Source, compression: str) -> str | None:
+    """Why a file is not JSON at all (its first bytes, shown safely), or None if it starts like JSON."""
+    head = read_head(source.path, compression).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head or head[:1] in b'{["-0123456789tfn':
+        return None
+    shown = head[:40].decode("utf-8", errors="backslashreplace")
+    return f"not a JSON file: it starts with {shown!r}"
 
 
 def is_batchable(source: Source) -> bool:
     """A small file whose compression its name tells: it can share one scan with others."""
     if source.is_spooled:
         return False
-    compression, file_reason = _sniff(source)
+    compression, file_reason = sniff(source)
     return (file_reason is None and source.path.stat().st_size <= SMALL_FILE_BYTES
             and (compression == "gzip") == source.name.lower().endswith(".gz"))
 
@@ -377,6 +311,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
     """Land files (one, or several small ones read in one scan): each gets its own load, registered
     as running (committed), then all their rows are written and the loads finished in one
     transaction. A failure marks the loads failed; nothing of them is visible either way."""
+    started_at = _now()
     if len(sources) == 1:
         staged = _stage_one(con, sources[0])
     else:
@@ -386,6 +321,22 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
             raise BatchNotReadable(str(err)) from err
         con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
         staged = Staged()
+    load_ids = _register_loads(con, sources, started_at)
+    try:
+        return _write(con, sources, load_ids, staged)
+    except BaseException as err:
+        _mark_failed(con, f"{type(err).__name__}: {err}")
+        raise
+
+
+def _now() -> datetime:
+    """The wall clock (DuckDB's now() is the start of the current transaction)."""
+    return datetime.now(timezone.utc)
+
+
+def _register_loads(con: duckdb.DuckDBPyConnection, sources: list[Source], started_at: datetime) -> list[int]:
+    """Register one ``running`` load per file (committed); ``batch_files`` maps each file of the
+    batch to its load. Returns the load ids, in file order."""
     load_ids = sorted(load_id for (load_id,) in con.execute(
         "select nextval('raw.load_id_seq') from range(?)", [len(sources)]).fetchall())
     _rows_table(con, "batch_files",
@@ -394,14 +345,23 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
                 [{"file_index": i, "load_id": load_id, "source_path": source.name,
                   "source_bytes": source.path.stat().st_size}
                  for i, (load_id, source) in enumerate(zip(load_ids, sources))])
-    con.execute("insert into raw.loads select load_id, source_path, source_bytes, 0, 0, 0, 0, now(), "
-                "null, 'running', null from batch_files")
+    con.execute("""
+        insert into raw.loads (load_id, source_path, source_bytes, records_in, records_landed,
+            duplicates_skipped, records_rejected, started_at, finished_at, status, message)
+        select load_id, source_path, source_bytes, 0, 0, 0, 0, ?, null, 'running', null from batch_files
+    """, [started_at])
+    return load_ids
+
+
+def _mark_failed(con: duckdb.DuckDBPyConnection, message: str) -> None:
+    """Record why the batch's loads failed. When even that cannot be written (the disk is full, the
+    database invalidated), they stay ``running`` and the next ingest marks them ``interrupted``;
+    the caller reports the error either way."""
     try:
-        return _write(con, sources, load_ids, staged)
-    except BaseException as err:
         con.execute("update raw.loads set status = 'failed', message = ? where load_id in "
-                    "(select load_id from batch_files)", [f"{type(err).__name__}: {err}"[:2000]])
-        raise
+                    "(select load_id from batch_files)", [message[:2000]])
+    except duckdb.Error as err:
+        log.warning("could not record the failure in raw.loads: %s", str(err).splitlines()[0])
 
 
 def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list[int],
@@ -412,40 +372,57 @@ def _write(con: duckdb.DuckDBPyConnection, sources: list[Source], load_ids: list
             counts = _land_read_again(con, load_ids[0], staged)
         else:
             counts = _land_classified(con, load_ids)
-        results = []
-        for source, (load_id, records_in, landed, rejected) in zip(sources, counts):
-            result = LoadResult(source=source.name, load_id=load_id, records_in=records_in,
-                                landed=landed, rejected=rejected,
-                                duplicates=records_in - landed - rejected)
-            if staged.file_reason is not None:
-                result.status, result.message = "rejected", staged.file_reason
-            elif rejected:
-                result.status = "partial"
-            elif records_in == 0:
-                result.status, result.message = "empty", "no JSON documents in file"
-            results.append(result)
-        _rows_table(con, "load_results",
-                    {"load_id": "BIGINT", "records_in": "BIGINT", "records_landed": "BIGINT",
-                     "duplicates_skipped": "BIGINT", "records_rejected": "BIGINT", "status": "VARCHAR",
-                     "message": "VARCHAR"},
-                    [{"load_id": r.load_id, "records_in": r.records_in, "records_landed": r.landed,
-                      "duplicates_skipped": r.duplicates, "records_rejected": r.rejected, "status": r.status,
-                      "message": r.message} for r in results])
-        con.execute(
-            """
-            update raw.loads set records_in = r.records_in, records_landed = r.records_landed,
-                duplicates_skipped = r.duplicates_skipped, records_rejected = r.records_rejected,
-                finished_at = now(), status = r.status, message = r.message
-            from load_results as r
-            where raw.loads.load_id = r.load_id
-            """
-        )
+        results = [_result(source, staged, *load_counts) for source, load_counts in zip(sources, counts)]
+        _finish_loads(con, results)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
-        con.execute("reset disabled_optimizers")  # still set if a _file_side_probes statement failed
+        _rollback(con)
         raise
     return results
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after an error, which the caller raises. A failed commit (the disk is full) has
+    ended the transaction already: the rollback's own error would hide the real one."""
+    try:
+        con.execute("rollback")
+        con.execute("reset disabled_optimizers")  # still set if a _file_side_probes statement failed
+    except duckdb.Error as err:
+        log.debug("rollback after a failed load: %s", err)
+
+
+def _result(source: Source, staged: Staged, load_id: int, records_in: int, landed: int,
+            rejected: int) -> LoadResult:
+    result = LoadResult(source=source.name, load_id=load_id, records_in=records_in, landed=landed,
+                        rejected=rejected, duplicates=records_in - landed - rejected, message=staged.message)
+    if staged.file_reason is not None:
+        result.status, result.message = "rejected", staged.file_reason
+    elif rejected:
+        result.status = "partial"
+    elif records_in == 0:
+        result.status, result.message = "empty", "no JSON documents in file"
+    return result
+
+
+def _finish_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    """Write each load's counts and status, and its finish: the time its rows were all written."""
+    _rows_table(con, "load_results",
+                {"load_id": "BIGINT", "records_in": "BIGINT", "records_landed": "BIGINT",
+                 "duplicates_skipped": "BIGINT", "records_rejected": "BIGINT", "status": "VARCHAR",
+                 "message": "VARCHAR"},
+                [{"load_id": r.load_id, "records_in": r.records_in, "records_landed": r.landed,
+                  "duplicates_skipped": r.duplicates, "records_rejected": r.rejected, "status": r.status,
+                  "message": r.message} for r in results])
+    con.execute(
+        """
+        update raw.loads set records_in = r.records_in, records_landed = r.records_landed,
+            duplicates_skipped = r.duplicates_skipped, records_rejected = r.records_rejected,
+            finished_at = ?, status = r.status, message = r.message
+        from load_results as r
+        where raw.loads.load_id = r.load_id
+        """,
+        [_now()],
+    )
 
 
 def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Staged) -> list[tuple]:
@@ -469,14 +446,14 @@ def _land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Stage
             LAND_KIND_SQL.format(table=table, documents=indexed, first_only="", not_landed=""),
             params + [first_kind]).fetchone()
     if appended == staged.records_in:
-        # record indexes run from 1 to records_in (see INDEXED_SOURCE), so one bit each counts them;
+        # record indexes run from 1 to max_index (see INDEXED_SOURCE), so one bit each counts them;
         # repeats within the file share a record_hash: counting hash(record_hash) is cheaper and never
         # misses one (a collision only costs the exact delete below, which counts the true repeats)
         indexes, hashes = con.execute(f"""
             select coalesce(bit_count(bitstring_agg(record_index, 1, ?)), 0),
                 count(distinct hash(record_hash))
             from {table} where load_id = ?
-        """, [staged.records_in, load_id]).fetchone()
+        """, [staged.max_index, load_id]).fetchone()
         _check_unchanged(staged.path, staged.records_in, appended, indexes)
         repeats = 0
         if hashes < appended:
