@@ -202,12 +202,13 @@ def _stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
     classify(
         con,
         """(
-            select
-                batch_paths.file_index,
-                row_number() over (partition by read.filename order by read.ordinality) as record_index,
-                read.json as doc
-            from read_json_objects(from_json(?, '["VARCHAR"]'), format = 'auto', compression = 'auto_detect',
-                                   filename = true, maximum_object_size = ?) with ordinality as read
+            select batch_paths.file_index, read.record_index, read.doc
+            from (
+                select filename, json as doc,
+                    row_number() over (partition by filename order by ordinality) as record_index
+                from read_json_objects(from_json(?, '["VARCHAR"]'), format = 'auto', compression = 'auto_detect',
+                                       filename = true, maximum_object_size = ?) with ordinality
+            ) as read
             inner join batch_paths on read.filename = batch_paths.path
         )""",
         [json.dumps([literal_path(path) for path in dict.fromkeys(paths)]), MAX_OBJECT_BYTES],

@@ -12,15 +12,14 @@ element or a trailing comma keeps its good elements.
 
 from __future__ import annotations
 
-import gzip
 import json
-import shutil
 import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -205,14 +204,31 @@ def _plain_copy(path: Path, compression: str) -> Iterator[tuple[str, str | None]
         yield str(path), None
         return
     with tempfile.NamedTemporaryFile(prefix="ingest-salvage-", suffix=".ndjson") as plain:
-        problem = None
-        try:
-            with gzip.open(path, "rb") as handle:
-                shutil.copyfileobj(handle, plain, 1 << 20)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-            problem = f"the gzip stream is cut off or corrupt ({err}); the lines before it were read"
-        plain.flush()
-        yield plain.name, problem
+        yield plain.name, _gunzip(path, plain)
+
+
+def _gunzip(path: Path, out: IO[bytes]) -> str | None:
+    """Decompress ``path`` (gzip, one member or several) into ``out``; return what is wrong with
+    the stream (cut off, corrupt), after writing everything before the fault, or None."""
+    inflate, in_member = zlib.decompressobj(wbits=31), False
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                while chunk:
+                    out.write(inflate.decompress(chunk))
+                    in_member = not inflate.eof
+                    chunk = inflate.unused_data
+                    if inflate.eof:
+                        inflate = zlib.decompressobj(wbits=31)
+    except zlib.error as err:
+        return f"the gzip stream is corrupt ({err}); the lines before the fault were read"
+    finally:
+        out.flush()
+    if in_member:
+        out.write(inflate.flush())
+        out.flush()
+        return "the gzip stream is cut off; the lines before the cut were read"
+    return None
 
 
 def stage_salvaged(con: duckdb.DuckDBPyConnection, path: Path, compression: str, in_array: bool,
