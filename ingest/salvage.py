@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from bisect import bisect_right
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -130,7 +131,8 @@ def _scan(lines: _Lines, follow: _Lines, sink: _Sink, in_array: bool) -> None:
     for line_no, text in lines.after(0):
         if line_no <= done:
             continue
-        window, starts, pos = text, [line_no], 0  # window: lines starts[0]... joined by "\n"
+        # the window: lines starts[0], starts[1], ... joined by "\n", line i from offsets[i]
+        window, starts, offsets, pos = text, [line_no], [0], 0
         following = None  # the lines after the window's last, while a value needs them
         while True:
             while pos < len(window) and window[pos] in skip:
@@ -148,15 +150,15 @@ def _scan(lines: _Lines, follow: _Lines, sink: _Sink, in_array: bool) -> None:
                         reason = f"not valid JSON: {err.msg} (a value of over {MAX_LINE_BYTES >> 20} MiB)"
                     else:
                         following = following or follow.after(starts[-1])
-                        longer = _extend(following, starts, window)
+                        longer = _extend(following, starts, offsets, window)
                         if longer is None:
                             reason = f"not valid JSON: {err.msg} (cut off by the end of the file)"
                         window = longer or window
-            first_line = _line_at(window, starts, pos)
+            first_line = starts[bisect_right(offsets, pos) - 1]
             position += 1
             index = position if in_array else first_line
             if end is not None:
-                last_line = _line_at(window, starts, end - 1)
+                last_line = starts[bisect_right(offsets, end - 1) - 1]
                 if isinstance(value, dict):
                     sink.doc(index, first_line, last_line, window[pos:end])
                 else:
@@ -169,31 +171,30 @@ def _scan(lines: _Lines, follow: _Lines, sink: _Sink, in_array: bool) -> None:
                 end = len(window) if line_end < 0 else line_end
                 sink.reject(index, window[pos:end], reason)
             pos = end
-            cut = window.rfind("\n", 0, pos) + 1  # keep the window from the line that holds pos
-            if cut:
-                starts = starts[window.count("\n", 0, cut):]
+            line = bisect_right(offsets, pos) - 1  # keep the window from the line that holds pos
+            if line:
+                cut = offsets[line]
+                starts, offsets = starts[line:], [offset - cut for offset in offsets[line:]]
                 window, pos = window[cut:], pos - cut
                 following = None
         done = starts[-1]
     sink.flush()
 
 
-def _extend(following: Iterator[tuple[int, str]], starts: list[int], window: str) -> str | None:
-    """``window`` with lines from ``following`` appended (their numbers to ``starts``) until it is
-    twice as long, so that a long value is decoded O(log n) times, not once per line; None at the
-    end of the file."""
+def _extend(following: Iterator[tuple[int, str]], starts: list[int], offsets: list[int],
+            window: str) -> str | None:
+    """``window`` with lines from ``following`` appended (their numbers to ``starts``, where they
+    begin to ``offsets``) until it is twice as long, so that a long value is decoded O(log n) times,
+    not once per line; None at the end of the file."""
     parts, added, target = [window], 0, max(len(window), 64 << 10)
     for line_no, text in following:
         starts.append(line_no)
+        offsets.append(len(window) + added + 1)
         parts.append(text)
         added += len(text) + 1
         if added >= target:
             break
     return "\n".join(parts) if len(parts) > 1 else None
-
-
-def _line_at(window: str, starts: list[int], pos: int) -> int:
-    return starts[window.count("\n", 0, pos)]
 
 
 @contextmanager

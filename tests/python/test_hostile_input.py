@@ -339,3 +339,17 @@ def test_a_full_disk_is_reported_and_earlier_data_stays(tmp_path, small_disk):
     assert again.returncode == 0, again.stderr[-2000:]
     assert scalar(db, "select count(*) from raw.task_events") == 50_000
     assert scalar(db, "select count(*) from raw.documents") == 100
+
+
+def test_a_broken_one_line_array_of_many_elements_is_salvaged_whole(db, tmp_path):
+    """Salvage finds each element's line without rescanning the line: 50,000 elements on one line."""
+    elements = lines(50_000)
+    path = write(tmp_path / "one_line.json", "[" + ",".join(elements) + ", 5,]")
+
+    proc = run_ingest(db, path, timeout=120)
+
+    assert proc.returncode == 1
+    assert scalar(db, "select count(*), from raw.documents") == 50_000
+    assert scalar(db, "select max(record_index) from raw.documents") == 50_000
+    assert rejected(db) == [(50_001, "not a JSON object")]
+    assert_accounting(db)
