@@ -26,6 +26,7 @@ import duckdb
 
 from ingest.classify import classify
 from ingest.reader import literal_path
+from ingest.schema import rows_table
 
 MAX_LINE_BYTES = 32 << 20  # a line (document) read as text may be up to 32 MiB, like a document
 PAGE_ROWS, INLINE_BYTES = 512, 256 << 10  # lines fetched per page; longer lines are fetched alone
@@ -62,12 +63,6 @@ class Salvaged:
     good: int  # documents staged in ``classified``
     message: str | None = None  # what the load should say (a cut-off gzip stream)
     rejects: list[tuple[int | None, str, str]] = field(default_factory=list)
-
-
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], rows: list[dict]) -> None:
-    if rows:
-        con.execute(f"insert into {table} select unnest(from_json(?, '{json.dumps([columns])}'), "
-                    "recursive := true)", [json.dumps(rows)])
 
 
 class _Lines:
@@ -114,8 +109,8 @@ class _Sink:
             self.flush()
 
     def flush(self) -> None:
-        _insert_rows(self.con, "salvage_docs", DOCS_COLUMNS, self.docs)
-        _insert_rows(self.con, "bad_lines", REJECT_COLUMNS, self.rejects)
+        rows_table(self.con, "salvage_docs", DOCS_COLUMNS, self.docs, append=True)
+        rows_table(self.con, "bad_lines", REJECT_COLUMNS, self.rejects, append=True)
         self.docs, self.rejects, self.pending = [], [], 0
 
 

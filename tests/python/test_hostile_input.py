@@ -5,12 +5,10 @@ blank lines, a full disk. Always: records in = landed + duplicates + rejected.""
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import shutil
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -173,7 +171,8 @@ def test_one_bad_line_in_a_big_file_is_salvaged_in_bounded_memory(db, tmp_path):
     assert scalar(db, "select count(*) from raw.task_events") == 700_001
     assert scalar(db, "select record_index from raw.task_events where payload ->> 'task_id' = 'last'") == 700_002
     peak = int(proc.stdout.split()[-1])
-    assert peak < size * 3, f"peak RSS {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+    # DuckDB's 256 MB and Python's own ~100 MB; reading the file into Python took ~11x its size
+    assert peak < 500 << 20, f"peak RSS {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
     assert_accounting(db)
 
 
@@ -289,7 +288,7 @@ def test_started_at_and_finished_at_bracket_the_load(db, tmp_path):
 # --------------------------------------------------------------------------------------------
 
 def test_a_file_that_is_not_json_is_said_to_be_so_once(db, tmp_path):
-    path = write(tmp_path / "archive.json", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + os.urandom(200))
+    path = write(tmp_path / "archive.json", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(128, 256)) * 2)
 
     proc = run_ingest(db, path)
 
