@@ -15,6 +15,7 @@ from ingest.discover import Source, UsageError, discover
 from ingest.land import (BATCH_BYTES, BATCH_FILES, BatchNotReadable, LoadResult, is_batchable,
                          land_batch, recover_interrupted_loads, rejected_details)
 from ingest.progress import Progress
+from ingest.reader import fit_threads
 from ingest.schema import LANDING_DDL
 
 log = logging.getLogger("ingest")
@@ -46,8 +47,7 @@ def configure(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     # --quiet, when ingest was called from `python -c` (a statement over 2 s)
     con.execute("set enable_progress_bar = false")
     con.execute("set preserve_insertion_order = true")  # DuckDB's default; record indexes rely on it
-    if args.threads:
-        con.execute("set threads = ?", [args.threads])
+    fit_threads(con, args.threads)  # no more than the readers' buffers fit in the memory limit
 
 
 def setup_logging(quiet: bool) -> None:
