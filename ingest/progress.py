@@ -9,6 +9,7 @@ from typing import TextIO
 
 from ingest.discover import Source
 
+DEFAULT_COLUMNS = 80
 MIN_NAME = 8  # a file name shorter than this once shortened is left out
 ELLIPSIS = "..."  # ASCII: stderr may not be UTF-8
 
@@ -28,9 +29,10 @@ class StatusStream:
 
     def columns(self) -> int:
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (OSError, ValueError, AttributeError):
-            return 80
+            columns = 0
+        return columns or DEFAULT_COLUMNS  # 0: a terminal that does not say its width
 
     def write(self, text: str) -> int:
         with self.lock:
