@@ -15,8 +15,33 @@ import duckdb
 log = logging.getLogger("ingest")
 
 
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8  # where every DuckDB database file says what it is
+IN_MEMORY = ("", ":memory:")
+
+
 class LockTimeout(Exception):
     """Another process held the database for longer than the lock timeout."""
+
+
+class NotADatabase(Exception):
+    """The database path names something that exists and is not a DuckDB database file (exit 2)."""
+
+
+def check_database_file(db_path: str) -> None:
+    """Refuse an existing path that is not a DuckDB database file. DuckDB opens a ``.json``,
+    ``.csv`` or ``.parquet`` file as a throwaway in-memory database over it: everything written
+    would be lost."""
+    if db_path in IN_MEMORY or not os.path.lexists(db_path):
+        return
+    try:
+        with open(db_path, "rb") as handle:
+            head = handle.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except OSError as err:
+        raise NotADatabase(f"{db_path}: cannot be read as a database file ({err.strerror}); "
+                           "nothing was written") from err
+    if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        raise NotADatabase(f"{db_path}: exists and is not a DuckDB database file; nothing was "
+                           "written. Name a DuckDB file or a new path (--db or $DUCKDB_PATH).")
 
 
 class _Waiting:
@@ -43,12 +68,16 @@ class _Waiting:
 
 
 def connect(db_path: str, lock_timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating a new file unless read-only); NotADatabase for an existing path
+    that is no DuckDB database, before anything is written."""
     waiting = _Waiting(db_path, lock_timeout)
     if read_only:
+        check_database_file(db_path)
         return _open(db_path, read_only, waiting)
     folder = Path(db_path).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    with _folder_lock(folder, waiting):
+    folder.mkdir(parents=True, exist_ok=True)  # a no-op when the file exists
+    with _folder_lock(folder, waiting):  # no other ingest is creating the file: checked whole
+        check_database_file(db_path)
         return _open(db_path, read_only, waiting)
 
 

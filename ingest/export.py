@@ -3,7 +3,8 @@
 The JSON file has the upstream export shape ``{tasks, batches, stats, export_date}`` (tasks carry
 their ``steps``, ``metrics`` and ``tags``), so ``python -m ingest`` can land it again elsewhere.
 Parquet: one file per mart. Nothing is written outside OUTDIR, and no file is overwritten unless
-``--force`` is given. Each file is written to a temporary name first, then renamed.
+``--force`` is given; the JSON file's name may not be one of the export's own Parquet files. Each
+file is written to a temporary name first, then renamed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, configure, setup_logging
-from ingest.connect import LockTimeout, connect
+from ingest.connect import LockTimeout, NotADatabase, connect
 
 log = logging.getLogger("ingest")
 
@@ -93,8 +94,25 @@ def target(folder: Path, name: str, force: bool) -> Path:
     return path
 
 
+def partial_name(name: str) -> str:
+    """The temporary name a file is written under before it is renamed."""
+    return f".{name}.partial"
+
+
+def check_json_name(name: str, marts: list[str]) -> None:
+    """Refuse a JSON file name that is also a file of the Parquet export (or its temporary name);
+    compared case-insensitively, as some file systems do."""
+    own = {}
+    for mart in marts:
+        parquet = f"{mart}.parquet"
+        own[parquet.casefold()] = own[partial_name(parquet).casefold()] = f"the Parquet file of mart {mart}"
+    if name.casefold() in own:
+        raise ExportError(f"{name!r}: the export writes {own[name.casefold()]} under that name; "
+                          "choose another --name")
+
+
 def write(con: duckdb.DuckDBPyConnection, sql: str, path: Path, fmt: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(partial_name(path.name))
     quoted = str(partial).replace("'", "''")
     con.execute(f"copy ({sql}) to '{quoted}' (format {fmt})")
     os.replace(partial, path)
@@ -115,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.quiet)
     try:
         con = connect(args.db, args.lock_timeout, read_only=True)
+    except NotADatabase as err:
+        log.error("%s", err)
+        return EXIT_USAGE
     except (LockTimeout, duckdb.IOException) as err:
         log.error("%s", err)
         return EXIT_REJECTED
@@ -127,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             log.error("%s: no marts yet; run dbt build first", args.db)
             return EXIT_REJECTED
         try:
+            check_json_name(args.name, marts)
             args.folder.mkdir(parents=True, exist_ok=True)
             plan = []
             if args.format in ("json", "all"):

@@ -132,3 +132,75 @@ def test_export_into_a_folder_with_quotes_and_spaces(built, tmp_path):
     proc = run_module("ingest.export", "--db", str(built), str(out), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert (out / "generator_export.json").exists()
+
+
+RAW_TABLES = ("loads", "task_events", "documents", "purges")
+
+
+def raw_state(db) -> dict[str, list[tuple]]:
+    return {t: query(db, f"select * from raw.{t} order by all") for t in RAW_TABLES}
+
+
+def tombstoned(db, after_load: int) -> list[str]:
+    """The ids of the tombstones landed after load ``after_load``."""
+    return [i for (i,) in query(db, "select coalesce(payload ->> 'task_id', payload ->> 'batch_id') "
+                                    "from raw.task_events where (payload ->> 'event') like '%_deleted' "
+                                    "and load_id > ? order by load_id, record_index", [after_load])]
+
+
+def test_delete_with_an_empty_id_is_a_usage_error_and_writes_nothing(built):
+    before = raw_state(built)
+    proc = run_module("ingest.delete", "--db", str(built), "task", "t1", "", "--purge")
+    assert proc.returncode == 2
+    assert "error: an ID must not be empty" in proc.stderr
+    assert raw_state(built) == before
+
+
+@pytest.mark.parametrize("args", [["task", "nope-1", "nope-2"], ["batch", "no-such-batch", "--purge"]])
+def test_delete_of_only_unknown_ids_fails_saying_so_and_writes_nothing(built, args):
+    before = raw_state(built)
+    proc = run_module("ingest.delete", "--db", str(built), *args)
+    assert proc.returncode == 1
+    ids = ", ".join(a for a in args[1:] if not a.startswith("--"))
+    assert f"nothing deleted: no event or export document names {args[0]} {ids}" in proc.stderr
+    assert raw_state(built) == before
+
+
+def test_delete_names_the_unknown_ids_and_deletes_the_known_ones(built):
+    (last_load,), = query(built, "select max(load_id) from raw.loads")
+    proc = run_module("ingest.delete", "--db", str(built), "task", "t1", "typo", "legacy-1")
+    assert proc.returncode == 0, proc.stderr
+    assert "task typo: unknown (no event or export document names it); not deleted" in proc.stderr
+    assert tombstoned(built, last_load) == ["t1", "legacy-1"]  # legacy-1 lives in the upstream export document
+
+
+def test_delete_on_a_database_that_does_not_exist_creates_nothing(tmp_path):
+    db = tmp_path / "typo.duckdb"
+    proc = run_module("ingest.delete", "--db", str(db), "task", "t1")
+    assert proc.returncode == 2
+    assert f"{db}: no such database file; nothing was written" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_purge_of_a_task_inside_an_export_document_says_why_nothing_was_purged(built):
+    (path, index, load_id), = query(built, "select source_path, record_index, load_id from raw.documents "
+                                           "where payload ->> '$.export_date' is not null")
+    proc = run_module("ingest.delete", "--db", str(built), "task", "legacy-1", "--purge")
+    assert proc.returncode == 0, proc.stderr
+    assert (f"purged 0 raw events of task legacy-1: it lives inside 1 upstream export document(s) "
+            f"({path} record {index}, load {load_id}), which are kept whole (a document is never "
+            "cut); its tombstone hides it from the marts") in proc.stderr
+    assert query(built, "select entity_kind, entity_id, rows_purged from raw.purges") == [
+        ("task", "legacy-1", 0)]
+
+
+@pytest.mark.parametrize("name", ["model_stats.parquet", "Generator_Tasks.PARQUET",
+                                  ".model_stats.parquet.partial"])
+@pytest.mark.parametrize("fmt", ["all", "json"])
+def test_export_refuses_a_json_name_that_is_one_of_its_parquet_files(built, tmp_path, name, fmt):
+    out = tmp_path / "out"
+    proc = run_module("ingest.export", "--db", str(built), str(out), "--format", fmt, "--name", name)
+    assert proc.returncode == 2
+    assert "export refused, nothing written" in proc.stderr
+    assert "choose another --name" in proc.stderr
+    assert not out.exists()

@@ -243,7 +243,8 @@ def test_the_same_file_named_twice_is_landed_once(db, tmp_path):
 
     assert proc.returncode == 0, proc.stderr
     assert [(l["records_in"], l["records_landed"], l["duplicates_skipped"]) for l in loads(db)] == [
-        (2, 2, 0), (2, 0, 2)]
+        (2, 2, 0)]
+    assert "skipped (the same file as" in proc.stderr
     assert [(i, n) for _, i, n in landed(db)] == [(1, "0"), (2, "1")]
 
 
