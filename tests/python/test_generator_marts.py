@@ -20,6 +20,9 @@ def test_tasks_fold_latest_state(built_fixture_db):
          "2026-10-14 10:00:00", "2026-10-14 10:05:00", 300.0, 1, 2),
         ("t1", "bert-base-uncased", ["cpu", "cuda"], "completed", 1.0, "render", None, "b1",
          "2026-11-01 09:00:01", "2026-11-01 09:00:41", 40.0, 2, 5),
+        # names no batch; b4 lists it in task_ids
+        ("t10", "clip", ["cpu"], "initializing", 0.0, None, None, "b4",
+         "2026-11-05 08:00:02", None, None, 0, 0),
         ("t2", "t5-small", ["rocm"], "error", 1.0, "render", "template render failed", "b1",
          "2026-11-01 09:01:00", "2026-11-01 09:02:00", 55.5, 1, 1),
         # occurred_at with +02:00 is converted; the event's own started_at wins
@@ -31,6 +34,8 @@ def test_tasks_fold_latest_state(built_fixture_db):
         # its batch b3 was deleted without its tasks: the task stays, its batch_id is cleared
         ("t7", "clip", None, "initializing", 0.0, None, None, None,
          "2026-11-04 09:00:05", None, None, 0, 0),
+        ("t9", "vit-base", ["cuda"], "completed", 1.0, None, None, "b4",
+         "2026-11-05 08:00:01", "2026-11-05 08:01:01", 60.0, 0, 1),
     ]
 
 
@@ -40,7 +45,7 @@ def test_deleted_tasks_and_batches_are_gone_from_every_mart(built_fixture_db):
         assert query(built_fixture_db, f"select count(*) from marts.{mart} "
                                        "where task_id in ('t5', 't6')") == [(0,)], mart
     assert query(built_fixture_db, "select batch_id from marts.generator_batch_tasks "
-                                   "order by batch_id") == [("b1",), ("legacy-b",)]
+                                   "order by batch_id") == [("b1",), ("b4",), ("legacy-b",)]
 
 
 def test_batches_steps_metrics_and_stats(built_fixture_db):
@@ -49,6 +54,7 @@ def test_batches_steps_metrics_and_stats(built_fixture_db):
                status, duration
         from marts.generator_batch_tasks order by batch_id""") == [
         ("b1", 2, 2, 1, 1, 0, "partial", 120.0),
+        ("b4", 2, 2, 1, 0, 1, "running", None),
         ("legacy-b", 1, 1, 1, 0, 0, "completed", 360.0),
     ]
     assert query(built_fixture_db, """
@@ -66,11 +72,11 @@ def test_batches_steps_metrics_and_stats(built_fixture_db):
     assert query(built_fixture_db, """
         select model_name, total_tasks, completed_tasks, failed_tasks, running_tasks, success_rate
         from marts.model_stats order by model_name""") == [
-        ("bert-base-uncased", 2, 2, 0, 0, 1.0), ("clip", 1, 0, 0, 1, None),
-        ("t5-small", 1, 0, 1, 0, 0.0), ("vit-base", 1, 0, 0, 1, None), ("whisper-tiny", 1, 0, 0, 1, None)]
+        ("bert-base-uncased", 2, 2, 0, 0, 1.0), ("clip", 2, 0, 0, 2, None),
+        ("t5-small", 1, 0, 1, 0, 0.0), ("vit-base", 2, 1, 0, 1, 1.0), ("whisper-tiny", 1, 0, 0, 1, None)]
     assert query(built_fixture_db, """
         select hardware_type, total_tasks from marts.hardware_stats order by hardware_type""") == [
-        ("(unspecified)", 1), ("cpu", 2), ("cuda", 1), ("openvino", 1), ("rocm", 1), ("webnn", 1)]
+        ("(unspecified)", 1), ("cpu", 3), ("cuda", 2), ("openvino", 1), ("rocm", 1), ("webnn", 1)]
 
 
 def readme_queries() -> list[str]:
@@ -95,6 +101,18 @@ def test_readme_task_details_query_returns_nested_steps_metrics_tags(built_fixtu
     *_, steps, metrics, tags = row[0]
     assert [s["step_name"] for s in steps] == ["load_template", "render"]
     assert metrics["render_ms"] == 20.0 and tags == {"priority": "low", "team": "nlp"}
+
+
+def test_readme_batch_details_query_lists_the_tasks_only_its_task_ids_name(built_fixture_db):
+    """b4 lists t9 and t10 in task_ids; neither task names a batch itself."""
+    detail = next(q for q in readme_queries() if "as tasks" in q)
+    assert "'b1'" in detail
+    rows = query(built_fixture_db, detail.replace("'b1'", "'b4'"))
+    assert [(batch_id, task_count, [t["task_id"] for t in tasks])
+            for batch_id, _, _, task_count, _, _, tasks in rows] == [("b4", 2, ["t9", "t10"])]
+    # no task of the fixtures is in one batch while another lists it
+    assert query(built_fixture_db, "select count(*) from test_failures.tasks_listed_by_another_batch") == [
+        (0,)]
 
 
 def test_reingest_and_rebuild_changes_nothing(tmp_path):
