@@ -237,10 +237,15 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
     deleted_batches = {entity for kind, entity in hidden if kind == "batch"}
     deleted_tasks = {entity for kind, entity in hidden if kind == "task"} - set(tasks)
     declared: dict[str, set[str]] = {}
+    listed_by: dict[str, tuple[tuple, str]] = {}  # task -> (key, batch) of its latest listing
     for e in batch_events:
         declared.setdefault(e.batch_id, set())
         if isinstance(e.doc.get("task_ids"), list):
             declared[e.batch_id].update(e.doc["task_ids"])
+            for task_id in e.doc["task_ids"]:
+                # README: several batches listing a task: the latest listing; equal keys (one
+                # export document) by the larger batch_id: README silent; follows the SQL
+                listed_by[task_id] = max(listed_by.get(task_id, (e.key, e.batch_id)), (e.key, e.batch_id))
     # A batch is shown when it has live events of its own, or a live task names it. A task naming a
     # batch that was ever deleted does not bring it back (README: "A task whose batch was deleted
     # shows batch_id NULL"; that a later task event does not restart the batch is README silent;
@@ -329,9 +334,16 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
 
     step_count = Counter(row[0] for row in step_rows)
     metric_count = Counter(row[0] for row in metric_rows)
+
+    def batch_of(t: Task) -> str | None:
+        """README: the task's own latest batch_id, else the batch listing it in task_ids; NULL when
+        that batch was deleted."""
+        batch_id = t.batch_id or (listed_by[t.task_id][1] if t.task_id in listed_by else None)
+        return batch_id if batch_id in visible else None
+
     task_rows = [
         (t.task_id, t.model_name, t.hardware, t.status or "initializing", t.progress or 0.0,
-         t.current_step, t.error, t.batch_id if t.batch_id in visible else None,
+         t.current_step, t.error, batch_of(t),
          t.started_at, t.completed_at, t.duration,
          t.task_type or "single",  # README contract: task_type defaults to single
          step_count[t.task_id], metric_count[t.task_id])

@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from conftest import GENERATOR_MARTS, ROOT, query, run_dbt, run_ingest
+from conftest import GENERATOR_MARTS, ROOT, event, minified, ndjson, query, run_dbt, run_ingest, write
 
 
 def test_tasks_fold_latest_state(built_fixture_db):
@@ -125,3 +125,53 @@ def test_reingest_and_rebuild_changes_nothing(tmp_path):
     assert again.returncode == 0 and "0 landed" in again.stderr
     assert run_dbt(db, tmp_path, "run", "--select", GENERATOR_MARTS).returncode == 0
     assert query(db, "select * from marts.generator_tasks order by task_id") == before
+
+
+def test_values_out_of_range_never_fail_the_build(tmp_path):
+    """progress as a percentage is normalised; a negative or too large progress and an unknown status
+    count as not reported (the task keeps its previous values) and a warn-level test lists each event
+    by load and record; `dbt build` passes."""
+    def at(second: int) -> str:
+        return f"2026-11-01T09:00:{second:02d}Z"
+
+    events = [
+        event("task_started", task_id="pct", model_name="m", occurred_at=at(0)),
+        event("task_updated", task_id="pct", status=" Running", progress=50, current_step="render",
+              occurred_at=at(1)),
+        event("task_started", task_id="whole", model_name="m", occurred_at=at(0)),
+        event("task_updated", task_id="whole", status="running", progress=100, occurred_at=at(1)),
+        event("task_started", task_id="neg", model_name="m", occurred_at=at(0)),
+        event("task_updated", task_id="neg", status="running", progress=0.3, current_step="render",
+              occurred_at=at(1)),
+        event("task_updated", task_id="neg", progress=-1, occurred_at=at(2)),  # line 7
+        event("task_updated", task_id="over", status="running", progress=250, occurred_at=at(1)),
+        event("task_started", task_id="cancel", model_name="m", occurred_at=at(0)),
+        event("task_updated", task_id="cancel", status="running", progress=0.2, occurred_at=at(1)),
+        event("task_updated", task_id="cancel", status="cancelled", error="stopped by user",
+              occurred_at=at(2)),  # line 11
+    ]
+    export = {"export_date": "2026-11-01T08:00:00Z", "batches": [],
+              "tasks": [{"task_id": "old", "model_name": "m", "status": "Cancelled", "progress": 75}]}
+    write(tmp_path / "in" / "events.ndjson", ndjson(events))
+    write(tmp_path / "in" / "export.json", minified(export))
+    db = tmp_path / "w.duckdb"
+    assert run_ingest(db, tmp_path / "in").returncode == 0
+
+    build = run_dbt(db, tmp_path, "build")
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert "WARN 4 task_events_with_values_out_of_range" in build.stdout
+    assert query(db, "select task_id, status, progress, error from marts.generator_tasks order by task_id") == [
+        ("cancel", "running", 0.2, None), ("neg", "running", 0.3, None), ("old", "initializing", 0.75, None),
+        ("over", "running", 0.0, None), ("pct", "running", 0.5, None), ("whole", "running", 1.0, None)]
+    assert query(db, "select task_id, step_name, progress from marts.generator_task_steps "
+                     "order by task_id") == [("neg", "render", 0.3), ("pct", "render", 0.5)]
+    load = {path.rsplit("/", 1)[-1]: load_id for load_id, path in query(
+        db, "select load_id, source_path from raw.loads")}
+    assert query(db, "select load_id, record_index, task_id, reported_status, reported_progress "
+                     "from test_failures.task_events_with_values_out_of_range "
+                     "order by load_id, record_index") == sorted([
+        (load["events.ndjson"], 7, "neg", None, "-1"),
+        (load["events.ndjson"], 8, "over", "running", "250"),
+        (load["events.ndjson"], 11, "cancel", "cancelled", None),
+        (load["export.json"], 1, "old", "Cancelled", "75"),
+    ])
