@@ -4,10 +4,10 @@
 {{ config(severity='warn') }}
 
 select
-    tasks.task_id,
-    tasks.batch_id,
+    folded_tasks.task_id,
+    folded_tasks.batch_id,
     listings.batch_id as listed_by_batch_id
-from {{ ref('int_generator_tasks_folded') }} as tasks
+from {{ ref('int_generator_tasks_folded') }} as folded_tasks
 inner join {{ ref('int_generator_batch_task_ids_unnested') }} as listings
-    on tasks.task_id = listings.task_id
-where tasks.is_visible and listings.batch_id <> tasks.batch_id
+    on folded_tasks.task_id = listings.task_id
+where folded_tasks.is_visible and listings.batch_id <> folded_tasks.batch_id

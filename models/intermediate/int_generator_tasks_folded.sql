@@ -128,4 +128,6 @@ from changed_tasks
 left join folded on changed_tasks.task_id = folded.task_id
 left join listings on changed_tasks.task_id = listings.task_id
 -- a task only listed, never seen, has no row (an invisible row would count as deleted)
-where folded.task_id is not null or changed_tasks.task_id in (select tombstoned_tasks.task_id from tombstoned_tasks)
+where
+    folded.task_id is not null
+    or changed_tasks.task_id in (select tombstoned_tasks.task_id from tombstoned_tasks)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 TOMBSTONES = ("task_deleted", "batch_deleted")
+STATUSES = ("initializing", "running", "completed", "error")
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -82,15 +83,23 @@ class Event:
             # README: `error` when success is false, else completed (an absent success counts as
             # not false: README silent; follows the SQL).
             return "error" if self.result.get("success") is False else "completed"
+        # README: any case; a status outside the contract's four counts as not reported
         status = self.doc.get("status")
-        return status.lower() if isinstance(status, str) else None
+        status = status.strip().lower() if isinstance(status, str) else None
+        return status if status in STATUSES else None
 
     def progress(self) -> float | None:
         if self.name == "task_started":
             return 0.0
         if self.name == "task_completed":
             return 1.0
-        return json_number(self.doc.get("progress"))
+        # README: 0..1; over 1 and at most 100 is a percentage; anything else is not reported
+        progress = json_number(self.doc.get("progress"))
+        if progress is not None and 0 <= progress <= 1:
+            return progress
+        if progress is not None and 1 < progress <= 100:
+            return progress / 100
+        return None
 
     def completed_at(self) -> datetime | None:
         # README: task_completed sets completed_at. A task_updated whose status is completed/error
