@@ -2,8 +2,10 @@
 """Write deterministic demo data: python examples/generate_demo_data.py OUTDIR [--base-date D] [--seed N].
 
 Generator task events (NDJSON, gzipped NDJSON, a late JSON array), one upstream export document, a README
-that ingest must skip, and nightly benchmark results under OUTDIR/benchmarks/. Stdlib only; the output
-depends only on the arguments (no wall clock, seeded RNGs, gzip header without mtime or file name).
+that ingest must skip, and nightly benchmark results under OUTDIR/benchmarks/. Everything is dated in the
+three weeks before the base date (default: today, UTC), so the README's "last 30 days" reports show it right
+after `make demo`. Stdlib only; the output depends only on the arguments, base date included (seeded RNGs,
+gzip header without mtime or file name).
 """
 
 from __future__ import annotations
@@ -324,11 +326,12 @@ def write_all(outdir: Path, base_date: date, seed: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write deterministic demo data for the warehouse.")
     parser.add_argument("outdir", type=Path)
-    parser.add_argument("--base-date", type=date.fromisoformat, default=date(2026, 11, 1))
+    parser.add_argument("--base-date", type=date.fromisoformat, default=None,
+                        help="the data ends just before this day (YYYY-MM-DD; default: today, UTC)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    write_all(args.outdir, args.base_date, args.seed)
+    write_all(args.outdir, args.base_date or datetime.now(timezone.utc).date(), args.seed)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,7 @@ batch_attributes as (
         arg_max(creator, event_order) filter (where creator is not null) as creator,
         min(coalesce(started_at, occurred_at)) filter (
             where event_name in ('batch_started', 'batch_snapshot')
-        ) as started_at,
-        list_distinct(flatten(list(task_ids) filter (where task_ids is not null))) as declared_task_ids
+        ) as started_at
     from batch_events
     group by batch_id
 ),
@@ -48,8 +47,8 @@ members as (
     -- declared or naming the batch; a deleted task is no member (a declared task never seen is)
     select
         batch_id,
-        unnest(declared_task_ids) as task_id
-    from batch_attributes
+        task_id
+    from {{ ref('int_generator_batch_task_ids_unnested') }}
     union
     select
         batch_id,

@@ -70,7 +70,7 @@ from_exports as (
         task_id,
         step ->> '$.step_name' as step_name,
         lower(step ->> '$.status') as status,
-        try_cast(step ->> '$.progress' as double) as progress,
+        {{ task_progress("step ->> '$.progress'") }} as progress,
         {{ parse_timestamp("step ->> '$.started_at'") }} as started_at,
         {{ parse_timestamp("step ->> '$.completed_at'") }} as completed_at,
         step ->> '$.error' as error,

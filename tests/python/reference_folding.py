@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 TOMBSTONES = ("task_deleted", "batch_deleted")
+STATUSES = ("initializing", "running", "completed", "error")
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -82,15 +83,23 @@ class Event:
             # README: `error` when success is false, else completed (an absent success counts as
             # not false: README silent; follows the SQL).
             return "error" if self.result.get("success") is False else "completed"
+        # README: any case; a status outside the contract's four counts as not reported
         status = self.doc.get("status")
-        return status.lower() if isinstance(status, str) else None
+        status = status.strip().lower() if isinstance(status, str) else None
+        return status if status in STATUSES else None
 
     def progress(self) -> float | None:
         if self.name == "task_started":
             return 0.0
         if self.name == "task_completed":
             return 1.0
-        return json_number(self.doc.get("progress"))
+        # README: 0..1; over 1 and at most 100 is a percentage; anything else is not reported
+        progress = json_number(self.doc.get("progress"))
+        if progress is not None and 0 <= progress <= 1:
+            return progress
+        if progress is not None and 1 < progress <= 100:
+            return progress / 100
+        return None
 
     def completed_at(self) -> datetime | None:
         # README: task_completed sets completed_at. A task_updated whose status is completed/error
@@ -237,10 +246,15 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
     deleted_batches = {entity for kind, entity in hidden if kind == "batch"}
     deleted_tasks = {entity for kind, entity in hidden if kind == "task"} - set(tasks)
     declared: dict[str, set[str]] = {}
+    listed_by: dict[str, tuple[tuple, str]] = {}  # task -> (key, batch) of its latest listing
     for e in batch_events:
         declared.setdefault(e.batch_id, set())
         if isinstance(e.doc.get("task_ids"), list):
             declared[e.batch_id].update(e.doc["task_ids"])
+            for task_id in e.doc["task_ids"]:
+                # README: several batches listing a task: the latest listing; equal keys (one
+                # export document) by the larger batch_id: README silent; follows the SQL
+                listed_by[task_id] = max(listed_by.get(task_id, (e.key, e.batch_id)), (e.key, e.batch_id))
     # A batch is shown when it has live events of its own, or a live task names it. A task naming a
     # batch that was ever deleted does not bring it back (README: "A task whose batch was deleted
     # shows batch_id NULL"; that a later task event does not restart the batch is README silent;
@@ -329,9 +343,16 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
 
     step_count = Counter(row[0] for row in step_rows)
     metric_count = Counter(row[0] for row in metric_rows)
+
+    def batch_of(t: Task) -> str | None:
+        """README: the task's own latest batch_id, else the batch listing it in task_ids; NULL when
+        that batch was deleted."""
+        batch_id = t.batch_id or (listed_by[t.task_id][1] if t.task_id in listed_by else None)
+        return batch_id if batch_id in visible else None
+
     task_rows = [
         (t.task_id, t.model_name, t.hardware, t.status or "initializing", t.progress or 0.0,
-         t.current_step, t.error, t.batch_id if t.batch_id in visible else None,
+         t.current_step, t.error, batch_of(t),
          t.started_at, t.completed_at, t.duration,
          t.task_type or "single",  # README contract: task_type defaults to single
          step_count[t.task_id], metric_count[t.task_id])

@@ -89,6 +89,12 @@ def test_incremental_build_equals_full_refresh(tmp_path):
                      "order by started_at") == [("load_template",), ("validate",)]
     assert query(db, "select batch_id from marts.generator_tasks where task_id = 'legacy-1'") == [
         (None,)]  # its batch was deleted: no task event, yet the task row changed
+    # b5, landed with the late events, lists t3 (whose events landed before), t5 and t8 (which name
+    # no batch, or b1); a task's own batch_id wins, and the conflict is listed by a warn-level test
+    assert query(db, "select task_id, batch_id from marts.generator_tasks "
+                     "where task_id in ('t3', 't5', 't8', 't9') order by task_id") == [
+        ("t3", "b5"), ("t5", "b1"), ("t8", "b5"), ("t9", "b4")]
+    assert query(db, "select * from test_failures.tasks_listed_by_another_batch") == [("t5", "b1", "b5")]
 
     # benchmark rows: an earlier day landed late joins its series; a re-upload is kept once
     assert query(db, "select count(*), count(distinct measurement_id) from marts.benchmark_results") == [
