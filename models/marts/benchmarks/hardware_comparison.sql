@@ -1,8 +1,13 @@
 -- One row per (model, batch size, precision, sequence length, test case, hardware): the hardware's latest
--- throughput and latency, and its speedup over cpu for the same model, batch size, precision, sequence length
--- and test case.
+-- real (not simulated) throughput and latency, and its speedup over cpu's latest real result for the same
+-- model, batch size, precision, sequence length and test case. has_simulated_results says whether simulated
+-- runs also exist for the cell. Simulated results (placeholder values on hardware that was not there) are
+-- compared too only with `--vars '{hardware_comparison_include_simulated: true}'`.
 with latest as (
     select * from {{ ref('latest_performance') }}
+    {%- if not var('hardware_comparison_include_simulated', false) %}
+        where not is_simulated
+    {%- endif %}
 ),
 
 cpu as (
@@ -23,6 +28,7 @@ select
     latest.average_latency_ms,
     latest.memory_peak_mb,
     latest.is_simulated,
+    latest.simulated_run_count > 0 as has_simulated_results,
     latest.run_at,
     cpu.throughput_items_per_second as cpu_throughput_items_per_second,
     cpu.average_latency_ms as cpu_average_latency_ms,
