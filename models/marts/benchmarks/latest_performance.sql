@@ -1,7 +1,7 @@
--- One row per series (model, hardware, batch size, precision, sequence length, test case): its latest
--- successful measurement, real (not simulated) runs first, with how many successful runs the series has and
--- how many of them were simulated. A run dated only by its load time is taken only when no run of the series
--- carries a timestamp of its own.
+-- One row per series (model, hardware, batch size, precision, sequence length, test case, input shape):
+-- its latest successful measurement, real (not simulated) runs first, with how many successful runs the
+-- series has and how many of them were simulated. A run dated only by its load time is taken only when no
+-- run of the series carries a timestamp of its own.
 -- Incremental: a series with results landed since the last run takes the latest of its stored row and
 -- those results.
 {{ config(
@@ -11,7 +11,7 @@
 {%- set watermark = incremental_watermark() %}
 {%- set columns = [
     'series_id', 'model_name', 'hardware_type', 'batch_size', 'precision', 'sequence_length', 'test_case',
-    'result_id', 'run_at', 'run_at_source', 'model_family', 'modality', 'device_name', 'average_latency_ms',
+    'image_size', 'audio_length_seconds', 'result_id', 'run_at', 'run_at_source', 'model_family', 'modality', 'device_name', 'average_latency_ms',
     'p50_latency_ms', 'p90_latency_ms', 'p99_latency_ms', 'throughput_items_per_second', 'memory_peak_mb',
     'is_simulated', 'source_format'
 ] %}
