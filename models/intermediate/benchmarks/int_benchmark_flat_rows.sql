@@ -19,7 +19,8 @@ fields as (
         unnest(from_json(payload, '{
             "model_name": "VARCHAR", "model_family": "VARCHAR", "modality": "VARCHAR",
             "hardware_type": "VARCHAR", "device_name": "VARCHAR", "batch_size": "INTEGER",
-            "sequence_length": "INTEGER", "precision": "VARCHAR", "test_case": "VARCHAR",
+            "sequence_length": "INTEGER", "image_size": "VARCHAR", "audio_length_seconds": "DOUBLE",
+            "precision": "VARCHAR", "test_case": "VARCHAR",
             "total_time_seconds": "DOUBLE", "average_latency_ms": "DOUBLE", "p50_latency_ms": "DOUBLE",
             "p90_latency_ms": "DOUBLE", "p99_latency_ms": "DOUBLE", "throughput_items_per_second": "DOUBLE",
             "memory_peak_mb": "DOUBLE", "iterations": "INTEGER", "warmup_iterations": "INTEGER",
@@ -46,6 +47,8 @@ select
     device_name,
     batch_size,
     sequence_length,
+    image_size,
+    audio_length_seconds,
     precision,
     test_case,
     total_time_seconds,

@@ -21,6 +21,7 @@ typed as (
         payload ->> '$.model_family' as model_family,
         {{ benchmark_hardware_type("payload ->> '$.hardware_type'") }} as hardware_type,
         coalesce(payload ->> '$.test_type', 'test') as test_type,
+        payload ->> '$.test_case' as test_case,
         {{ benchmark_test_status("payload ->> '$.status'", json_to_boolean("payload -> '$.success'")) }}
             as status,
         payload ->> '$.error_message' as error_message,

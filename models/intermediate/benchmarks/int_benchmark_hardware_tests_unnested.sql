@@ -1,6 +1,8 @@
 -- One row per (model, hardware) outcome of a single-model hardware test: a single test document
 -- ({model, platform, success, error, execution_time}) or each results.<test> of a skill hardware test
 -- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise).
+-- A key names a test and maybe a hardware kind (pipeline_cuda, from_pretrained, openvino): the test is the
+-- test case, never hardware.
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in ('single_hardware_test', 'skill_hardware_test')
@@ -44,9 +46,14 @@ typed as (
             documents.payload ->> '$.metadata.model_name',
             documents.payload ->> '$.metadata.model'
         ) as model_name,
-        {{ benchmark_hardware_type(
-            "coalesce(results.result ->> '$.device', results.result ->> '$.platform', results.result_key)"
-        ) }} as hardware_type,
+        coalesce(
+            {{ benchmark_hardware_type(
+                "coalesce(results.result ->> '$.device', results.result ->> '$.platform')"
+            ) }},
+            {{ benchmark_hardware_in_key('results.result_key') }},
+            {{ benchmark_hardware_type('results.result_key') }}
+        ) as hardware_type,
+        results.result_key,
         case when results.result_key is null then 'single_hardware' else 'skill_hardware' end as test_type,
         {{ json_to_boolean("results.result -> '$.success'") }} as success,
         coalesce(results.result ->> '$.error', results.result ->> '$.error_message') as error_message,
@@ -73,6 +80,7 @@ select
     typed.model_name,
     typed.hardware_type,
     typed.test_type,
+    {{ benchmark_test_case_from_key('typed.result_key', 'typed.hardware_type') }} as test_case,
     {{ benchmark_test_status('null', 'typed.success') }} as status,
     typed.error_message,
     typed.execution_time_seconds,

@@ -1,6 +1,7 @@
 -- One row per measured configuration per run and reporting document, from every benchmark shape:
--- typed, dated, keyed (rows naming no model or hardware included: benchmark_results leaves them out, a
--- warn test lists them). measurement_id identifies the measurement itself, so that one reported by two
+-- typed, dated (record, document, file name, else load time), named (canonical model names, labels in the
+-- accepted vocabularies), keyed (rows naming no model or hardware included: benchmark_results leaves them
+-- out, a warn test lists them). measurement_id identifies the measurement itself, so that one reported by two
 -- documents (a direct benchmark and the batch run embedding it) is kept once by benchmark_results.
 with unioned as (
     select * from {{ ref('int_benchmark_flat_rows') }}
@@ -18,28 +19,44 @@ with unioned as (
     select * from {{ ref('int_benchmark_skill_timings_unnested') }}
 ),
 
+labelled as (
+    -- what every shape reports, named once: canonical model names, labels in the accepted vocabularies
+    select
+        unioned.* exclude (model_name, modality, precision, batch_size, sequence_length),
+        coalesce(model_names.model_name, unioned.model_name) as model_name,
+        {{ benchmark_modality('unioned.modality') }} as modality,
+        {{ benchmark_precision('unioned.precision') }} as precision,  -- noqa: RF04
+        try_cast(unioned.batch_size as integer) as batch_size,
+        try_cast(unioned.sequence_length as integer) as sequence_length
+    from unioned
+    left join {{ ref('int_benchmark_model_names') }} as model_names
+        on unioned.model_name = model_names.alias_name
+),
+
 dated as (
     select
         *,
-        coalesce(record_at, document_at, loaded_at) as run_at,
-        case
-            when record_at is not null then 'record'
-            when document_at is not null then 'document'
-            else 'loaded_at'
-        end as run_at_source
-    from unioned
+        {{ benchmark_run_time('run_at') }}
+    from labelled
 )
 
 select
     md5(record_hash || '|' || config_path) as result_id,
-    md5(concat_ws(
-        '|', model_name, hardware_type, batch_size, sequence_length, precision, test_case, device_name,
-        run_at, average_latency_ms, throughput_items_per_second, memory_peak_mb, succeeded
-    )) as measurement_id,
-    md5(concat_ws(
-        '|', model_name, hardware_type, coalesce(batch_size::varchar, '-'), coalesce(precision, '-'),
-        coalesce(sequence_length::varchar, '-'), coalesce(test_case, '-')
-    )) as series_id,
+    -- a failed configuration measured nothing: its place in the document tells it from the others
+    md5(
+        concat_ws(
+            '|', model_name, hardware_type, batch_size, sequence_length, precision, test_case, device_name,
+            run_at, average_latency_ms, throughput_items_per_second, memory_peak_mb, succeeded
+        )
+        || coalesce('|image=' || image_size, '')
+        || coalesce('|audio=' || audio_length_seconds::varchar, '')
+        || case
+            when coalesce(average_latency_ms, throughput_items_per_second, memory_peak_mb) is null
+                then '|' || coalesce(error_message, '') || '|' || config_path
+            else ''
+        end
+    ) as measurement_id,
+    {{ benchmark_series_id() }} as series_id,
     run_at::timestamp as run_at,
     run_at_source::varchar as run_at_source,
     model_name::varchar as model_name,
@@ -47,9 +64,11 @@ select
     modality::varchar as modality,
     hardware_type::varchar as hardware_type,
     device_name::varchar as device_name,
-    batch_size::integer as batch_size,
-    sequence_length::integer as sequence_length,
-    precision,
+    batch_size,
+    sequence_length,
+    image_size::varchar as image_size,
+    try_cast(audio_length_seconds as double) as audio_length_seconds,
+    precision::varchar as precision,  -- noqa: RF04
     test_case::varchar as test_case,
     average_latency_ms::double as average_latency_ms,
     p50_latency_ms::double as p50_latency_ms,
@@ -57,8 +76,8 @@ select
     p99_latency_ms::double as p99_latency_ms,
     throughput_items_per_second::double as throughput_items_per_second,
     memory_peak_mb::double as memory_peak_mb,
-    iterations::integer as iterations,
-    warmup_iterations::integer as warmup_iterations,
+    try_cast(iterations as integer) as iterations,
+    try_cast(warmup_iterations as integer) as warmup_iterations,
     total_time_seconds::double as total_time_seconds,
     metrics::json as metrics,
     is_simulated::boolean as is_simulated,

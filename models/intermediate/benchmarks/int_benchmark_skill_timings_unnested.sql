@@ -32,9 +32,11 @@ typed as (
             payload ->> '$.metadata.model',
             payload ->> '$.metadata.model_id'
         ) as model_name,
-        {{ benchmark_hardware_type(
-            "coalesce(timed_result ->> '$.device', timing_entry['key'])"
-        ) }} as hardware_type,
+        coalesce(
+            {{ benchmark_hardware_type("timed_result ->> '$.device'") }},
+            {{ benchmark_hardware_in_key("timing_entry['key']") }},
+            {{ benchmark_hardware_type("timing_entry['key']") }}
+        ) as hardware_type,
         timing_entry['key'] as timing_key,
         coalesce(
             {{ json_to_double("timing_entry['value'] -> '$.avg_time'") }},
@@ -58,10 +60,9 @@ select
     documents.document_at,
     typed.model_name,
     typed.hardware_type,
-    case
-        when typed.timing_key = typed.hardware_type then 'inference'
-        else regexp_replace(typed.timing_key, '_' || typed.hardware_type || '$', '')
-    end as test_case,
+    coalesce(
+        {{ benchmark_test_case_from_key('typed.timing_key', 'typed.hardware_type') }}, 'inference'
+    ) as test_case,
     typed.average_latency_ms,
     typed.iterations,
     typed.metrics,

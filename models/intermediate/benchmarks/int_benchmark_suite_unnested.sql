@@ -1,5 +1,6 @@
 -- One row per configuration of a benchmark suite:
--- benchmarks.<family>.<model>.<hardware>.benchmark_results.batch_<n>_seq_<m>, at the top of a suite
+-- benchmarks.<family>.<model>.<hardware>.benchmark_results.batch_<n>_seq_<m> (or _img_<w>x<h>, _audio_<s>s:
+-- each configuration key part is a dimension of its own), at the top of a suite
 -- document or under performance_benchmarks.<family> of a benchmark run. Latencies are in seconds there.
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
@@ -88,6 +89,10 @@ typed as (
         ) as cuda_device_name,
         try_cast(regexp_extract(config_entry['key'], 'batch_(\d+)', 1) as integer) as batch_size,
         try_cast(regexp_extract(config_entry['key'], 'seq_(\d+)', 1) as integer) as sequence_length,
+        nullif(regexp_extract(config_entry['key'], 'img_(\d+x\d+)', 1), '') as image_size,
+        try_cast(
+            regexp_extract(config_entry['key'], 'audio_(\d+(\.\d+)?)s', 1) as double
+        ) as audio_length_seconds,
         {{ json_to_double("config_entry['value'] -> '$.avg_latency'") }} as average_latency_seconds,
         {{ json_number_list("config_entry['value'] -> '$.latencies'") }} as latencies_seconds,
         {{ json_to_double("config_entry['value'] -> '$.throughput'") }} as throughput_items_per_second,
@@ -123,6 +128,8 @@ select
     case when typed.hardware_type = 'cuda' then typed.cuda_device_name end as device_name,
     typed.batch_size,
     typed.sequence_length,
+    typed.image_size,
+    typed.audio_length_seconds,
     coalesce(typed.average_latency_seconds, list_avg(typed.latencies_seconds)) * 1000 as average_latency_ms,
     list_aggregate(typed.latencies_seconds, 'quantile_cont', 0.5) * 1000 as p50_latency_ms,
     list_aggregate(typed.latencies_seconds, 'quantile_cont', 0.9) * 1000 as p90_latency_ms,

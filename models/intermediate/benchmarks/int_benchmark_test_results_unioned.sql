@@ -1,7 +1,8 @@
 -- One row per test outcome (model x hardware x test, per run) from every test-result shape: typed, dated,
 -- keyed (outcomes naming no model or giving no verdict included: test_results leaves them out, a warn
 -- test lists them). Upstream keys (bert, clip, ...) are named through the model seed when no model name
--- is reported.
+-- is reported; names are canonical (int_benchmark_model_names). Dated by record, document, file name, else
+-- load time.
 with unioned as (
     select * from {{ ref('int_benchmark_flat_tests') }}
     union all by name
@@ -16,19 +17,24 @@ with unioned as (
     select * from {{ ref('int_benchmark_compatibility_unnested') }}
 ),
 
-named as (
+keyed as (
     select
         unioned.*,
-        coalesce(unioned.model_name, model_seed.model_name, unioned.model_key) as resolved_model_name,
-        coalesce(unioned.record_at, unioned.document_at, unioned.loaded_at) as tested_at,
-        case
-            when unioned.record_at is not null then 'record'
-            when unioned.document_at is not null then 'document'
-            else 'loaded_at'
-        end as tested_at_source
+        coalesce(unioned.model_name, model_seed.model_name, unioned.model_key) as reported_model_name
     from unioned
     left join {{ ref('model_seed') }} as model_seed
         on unioned.model_key = model_seed.model_key
+),
+
+named as (
+    -- canonical model names and the run time, added once for every shape
+    select
+        keyed.*,
+        coalesce(model_names.model_name, keyed.reported_model_name) as resolved_model_name,
+        {{ benchmark_run_time('tested_at') }}
+    from keyed
+    left join {{ ref('int_benchmark_model_names') }} as model_names
+        on keyed.reported_model_name = model_names.alias_name
 )
 
 select
@@ -40,6 +46,7 @@ select
     model_family::varchar as model_family,
     hardware_type::varchar as hardware_type,
     test_type::varchar as test_type,
+    test_case::varchar as test_case,
     status::varchar as status,
     case status when 'passed' then true when 'failed' then false end as success,
     error_message::varchar as error_message,

@@ -32,6 +32,8 @@ new_results as (
         results.device_name,
         results.batch_size,
         results.sequence_length,
+        results.image_size,
+        results.audio_length_seconds,
         results.precision,
         results.test_case,
         results.average_latency_ms,

@@ -1,6 +1,7 @@
--- One row per series (model, hardware, batch size, precision, sequence length, test case): its latest
--- successful measurement, with how many successful runs the series has. A run dated only by its load time
--- is taken only when no run of the series carries a timestamp of its own.
+-- One row per series (model, hardware, batch size, precision, sequence length, test case, input shape):
+-- its latest successful measurement, real (not simulated) runs first, with how many successful runs the
+-- series has and how many of them were simulated. A run dated only by its load time is taken only when no
+-- run of the series carries a timestamp of its own.
 -- Incremental: a series with results landed since the last run takes the latest of its stored row and
 -- those results.
 {{ config(
@@ -10,7 +11,7 @@
 {%- set watermark = incremental_watermark() %}
 {%- set columns = [
     'series_id', 'model_name', 'hardware_type', 'batch_size', 'precision', 'sequence_length', 'test_case',
-    'result_id', 'run_at', 'run_at_source', 'model_family', 'modality', 'device_name', 'average_latency_ms',
+    'image_size', 'audio_length_seconds', 'result_id', 'run_at', 'run_at_source', 'model_family', 'modality', 'device_name', 'average_latency_ms',
     'p50_latency_ms', 'p90_latency_ms', 'p99_latency_ms', 'throughput_items_per_second', 'memory_peak_mb',
     'is_simulated', 'source_format'
 ] %}
@@ -55,12 +56,14 @@ candidates as (
 ),
 
 latest as (
-    -- the latest: dated runs first, then run_at, load_id, record_index descending, result_id ascending
+    -- the latest: real runs first, dated runs first, then run_at, load_id, record_index descending,
+    -- result_id ascending
     -- (an aggregate per series, not a window sorting the whole history)
     select
         arg_min(
             candidates,
             {
+                'is_simulated': is_simulated,
                 'is_load_dated': run_at_source = 'loaded_at',
                 'run_at': -epoch_us(run_at),
                 'load_id': -load_id,
@@ -77,6 +80,7 @@ series as (
     select
         series_id,
         count(*) as series_run_count,
+        count(*) filter (where is_simulated) as simulated_run_count,
         min(run_at) as first_run_at,
         max(load_id) as last_load_id
     from history
@@ -89,6 +93,7 @@ select
         latest.latest_row.{{ column }},
     {%- endfor %}
     series.series_run_count,
+    series.simulated_run_count,
     series.first_run_at,
     series.last_load_id
 from latest

@@ -25,6 +25,7 @@ select
     coalesce(model_seed.model_family, tests.model_family) as model_family,
     tests.hardware_type,
     tests.test_type,
+    tests.test_case,
     tests.status,
     tests.success,
     tests.error_message,

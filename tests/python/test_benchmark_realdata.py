@@ -1,0 +1,46 @@
+"""The benchmark marts built from the acceptance corpus of real upstream files (../shared/realdata)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import REALDATA, needs_realdata, query, run_dbt, run_ingest, scalar
+from test_generator_marts import readme_queries
+
+pytestmark = needs_realdata
+
+
+@pytest.fixture(scope="module")
+def realdata_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 31 real files ingested and built (models and data tests; unit tests run in `make test`)."""
+    work = tmp_path_factory.mktemp("realdata")
+    db = work / "real.duckdb"
+    landed = run_ingest(db, REALDATA)
+    assert landed.returncode == 0, landed.stderr
+    build = run_dbt(db, work, "build", "--exclude-resource-type", "unit_test")
+    assert build.returncode == 0, build.stdout[-5000:]
+    return db
+
+
+def test_hardware_comparison_shows_real_results_and_what_tells_rows_apart(realdata_db):
+    """The README's "which hardware is fastest" query: real results only, one row per configuration
+    and hardware with every distinguishing column shown, and a flag for cells with simulated runs."""
+    fastest = next(q for q in readme_queries() if "from marts.hardware_comparison" in q)
+
+    rows = query(realdata_db, fastest)
+
+    assert len(rows) == len(set(rows)) > 0  # no two rows look the same
+    assert scalar(realdata_db, "select count(*) from marts.hardware_comparison where is_simulated") == 0
+    # the corpus' simulated webgpu placeholders (throughput 100 per item) are not compared ...
+    assert scalar(realdata_db, """
+        select count(*) from marts.hardware_comparison
+        where model_name = 'openai/clip-vit-base-patch32' and hardware_type = 'webgpu'""") == 0
+    # ... and a cell with a real run and a simulated one shows the real one, flagged
+    assert query(realdata_db, """
+        select source_format, is_simulated, series_run_count, simulated_run_count
+        from marts.latest_performance
+        where model_name = 'bert-base-uncased' and hardware_type = 'webgpu' and batch_size is null""") == [
+        ("web_platform_comparison", False, 2, 1)]
+    assert [row[-1] for row in rows if row[4] == "webgpu" and row[0] is None] == [True]
