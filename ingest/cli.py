@@ -102,8 +102,16 @@ def report(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
     log.log(logging.ERROR if result.rejected else logging.INFO, "%s", result.summary())
 
 
+def label(text: str) -> tuple[str, str]:
+    """argparse type of ``--label KEY=VALUE``: the key is not empty; the value is any text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
 def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
-             progress: Progress | None = None) -> int:
+             progress: Progress | None = None, labels: dict[str, str] | None = None) -> int:
     """Land the sources (small files in batches, each file its own load); return the exit code."""
     exit_code = EXIT_OK
     pending = batches(sources)
@@ -112,7 +120,7 @@ def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
         if progress:
             progress.start(group)
         try:
-            results = land_batch(con, group)
+            results = land_batch(con, group, labels)
         except BatchNotReadable:  # one of them is broken: land each alone, with its own diagnosis
             pending[:0] = [[source] for source in group]
             continue
@@ -141,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Exit codes: 0 all landed (or were duplicates), 1 something was rejected or failed, "
                "2 usage error. See also: python -m ingest.delete, python -m ingest.export.",
     )
+    parser.add_argument("--label", type=label, action="append", default=[], metavar="KEY=VALUE",
+                        help="record a label on every load (repeatable); commit, branch, machine and "
+                             "ci_run become columns of the benchmark and test marts")
     parser.add_argument("paths", nargs="+", metavar="PATH")
     args = parser.parse_args(argv)
     setup_logging(args.quiet)
@@ -157,5 +168,5 @@ def main(argv: list[str] | None = None) -> int:
     if con is None:
         return EXIT_REJECTED
     with con:
-        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet))
+        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet), dict(args.label))
     return EXIT_REJECTED if problems else exit_code

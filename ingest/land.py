@@ -373,7 +373,8 @@ def is_batchable(source: Source) -> bool:
             and (compression == "gzip") == source.name.lower().endswith(".gz"))
 
 
-def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[LoadResult]:
+def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source],
+               labels: dict[str, str] | None = None) -> list[LoadResult]:
     """Land files (one, or several small ones read in one scan): each gets its own load, registered
     as running (committed), then all their rows are written and the loads finished in one
     transaction. A failure marks the loads failed; nothing of them is visible either way."""
@@ -395,7 +396,8 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
                   "source_bytes": source.path.stat().st_size}
                  for i, (load_id, source) in enumerate(zip(load_ids, sources))])
     con.execute("insert into raw.loads select load_id, source_path, source_bytes, 0, 0, 0, 0, now(), "
-                "null, 'running', null from batch_files")
+                "null, 'running', null, map(?::varchar[], ?::varchar[]) from batch_files",
+                [list(labels or {}), list((labels or {}).values())])
     try:
         return _write(con, sources, load_ids, staged)
     except BaseException as err:
