@@ -290,7 +290,7 @@ judged as (
         *,
         list_avg(baseline_values) as baseline_mean,
         list_aggregate(baseline_values, 'stddev_samp') as baseline_stddev,
-        len(baseline_values) as baseline_runs,
+        coalesce(len(baseline_values), 0) as baseline_runs,
         -- +1 when a rise is bad (latency, memory), -1 when a fall is bad (throughput)
         case when direction = 'higher_is_better' then -1 else 1 end as worse_sign
     from local_maxima
