@@ -163,8 +163,16 @@ def run_summary(con: duckdb.DuckDBPyConnection, files: int, results: list[LoadRe
     return text + (f", {not_loaded} not loaded" if not_loaded else "")
 
 
+def label(text: str) -> tuple[str, str]:
+    """argparse type of ``--label KEY=VALUE``: the key is not empty; the value is any text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value
+
+
 def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
-             progress: Progress | None = None) -> int:
+             progress: Progress | None = None, labels: dict[str, str] | None = None) -> int:
     """Land the sources (small files in batches, each file its own load); return the exit code.
     The last line logged sums up the run."""
     exit_code = EXIT_OK
@@ -175,7 +183,7 @@ def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
         if progress:
             progress.start(group)
         try:
-            results = land_batch(con, group)
+            results = land_batch(con, group, labels)
         except BatchNotReadable:  # one of them is broken: land each alone, with its own diagnosis
             pending[:0] = [[source] for source in group]
             continue
@@ -207,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
                "2 usage error (nothing written; also when the paths hold no JSON file). "
                "See also: python -m ingest.delete, python -m ingest.export.",
     )
+    parser.add_argument("--label", type=label, action="append", default=[], metavar="KEY=VALUE",
+                        help="record a label on every load (repeatable); commit, branch, machine and "
+                             "ci_run become columns of the benchmark and test marts")
     parser.add_argument("paths", nargs="+", metavar="PATH")
     args = parser.parse_args(argv)
     stream = setup_logging(args.quiet)
@@ -233,5 +244,6 @@ def main(argv: list[str] | None = None) -> int:
     if con is None:
         return EXIT_REJECTED
     with con:
-        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet, stream))
+        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet, stream),
+                             dict(args.label))
     return EXIT_REJECTED if problems else exit_code

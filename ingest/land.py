@@ -42,7 +42,8 @@ class LoadResult:
         return text + (f" ({self.message})" if self.message else "")
 
 
-def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[LoadResult]:
+def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source],
+               labels: dict[str, str] | None = None) -> list[LoadResult]:
     """Land files (one, or several small ones read in one scan): each gets its own load, registered
     as running (committed), then all their rows are written and the loads finished in one
     transaction. A failure marks the loads failed; nothing of them is visible either way."""
@@ -56,7 +57,7 @@ def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> list[Lo
             raise BatchNotReadable(str(err)) from err
         con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
         staged = Staged()
-    load_ids = _register_loads(con, sources, started_at)
+    load_ids = _register_loads(con, sources, started_at, labels or {})
     try:
         return _write(con, sources, load_ids, staged)
     except BaseException as err:
@@ -69,7 +70,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _register_loads(con: duckdb.DuckDBPyConnection, sources: list[Source], started_at: datetime) -> list[int]:
+def _register_loads(con: duckdb.DuckDBPyConnection, sources: list[Source], started_at: datetime,
+                    labels: dict[str, str]) -> list[int]:
     """Register one ``running`` load per file (committed); ``batch_files`` maps each file of the
     batch to its load. Returns the load ids, in file order."""
     load_ids = sorted(load_id for (load_id,) in con.execute(
@@ -82,9 +84,11 @@ def _register_loads(con: duckdb.DuckDBPyConnection, sources: list[Source], start
                  for i, (load_id, source) in enumerate(zip(load_ids, sources))])
     con.execute("""
         insert into raw.loads (load_id, source_path, source_bytes, records_in, records_landed,
-            duplicates_skipped, records_rejected, started_at, finished_at, status, message)
-        select load_id, source_path, source_bytes, 0, 0, 0, 0, ?, null, 'running', null from batch_files
-    """, [started_at])
+            duplicates_skipped, records_rejected, started_at, finished_at, status, message, labels)
+        select load_id, source_path, source_bytes, 0, 0, 0, 0, ?, null, 'running', null,
+            map(?::varchar[], ?::varchar[])
+        from batch_files
+    """, [started_at, list(labels), list(labels.values())])
     return load_ids
 
 

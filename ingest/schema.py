@@ -39,8 +39,10 @@ create table if not exists raw.loads (
     started_at timestamptz not null,
     finished_at timestamptz,
     status varchar not null,
-    message varchar
+    message varchar,
+    labels map(varchar, varchar)  -- python -m ingest --label KEY=VALUE
 );
+alter table raw.loads add column if not exists labels map(varchar, varchar);
 
 {landed_tables}
 

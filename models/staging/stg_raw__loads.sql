@@ -9,5 +9,11 @@ select
     timezone('UTC', started_at) as started_at,
     timezone('UTC', finished_at) as finished_at,
     status,
-    message
+    message,
+    -- python -m ingest --label KEY=VALUE; loads landed before labels existed have none
+    coalesce(labels, map()) as labels,
+    labels['commit'] as commit_sha,
+    labels['branch'] as branch,
+    labels['machine'] as machine_name,
+    labels['ci_run'] as ci_run_id
 from {{ source('raw', 'loads') }}

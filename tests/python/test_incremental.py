@@ -71,9 +71,12 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     results_max = query(db, "select max(load_id) from marts.benchmark_results")[0][0]
     documents_max = query(db, "select max(load_id) from staging.stg_raw__documents")[0][0]
     watermarks = query(db, "select model_name, read_through_load_id from staging.incremental_watermarks")
+    # the alerts and regressions marts record the version of the tails they read
+    tails_version = query(db, "select max(tail_version) from staging.int_performance_series_tails")[0][0]
     assert dict(watermarks) == {
         "benchmark_results": shapes_max, "test_results": shapes_max, "unrecognized_documents": shapes_max,
-        "latest_performance": results_max, "performance_regressions": results_max,
+        "latest_performance": results_max, "int_performance_series_tails": results_max,
+        "performance_alerts": tails_version, "performance_regressions": tails_version,
         "int_generator_exports_filtered": documents_max}
     compiled = (tmp_path / "target" / "compiled" / "ml_analytics" / "models" / "marts" / "benchmarks"
                 / "test_results.sql").read_text(encoding="utf-8")

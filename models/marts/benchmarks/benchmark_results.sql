@@ -56,8 +56,15 @@ new_results as (
         results.config_path,
         results.load_id,
         results.record_index,
-        results.source_path
+        results.source_path,
+        loads.labels,
+        loads.commit_sha,
+        loads.branch,
+        loads.machine_name,
+        loads.ci_run_id
     from results
+    left join {{ ref('stg_raw__loads') }} as loads
+        on results.load_id = loads.load_id
     left join model_seed
         on results.model_name = model_seed.model_name
 ),

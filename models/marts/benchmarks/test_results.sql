@@ -39,7 +39,14 @@ select
     tests.result_path,
     tests.load_id,
     tests.record_index,
-    tests.source_path
+    tests.source_path,
+    loads.labels,
+    loads.commit_sha,
+    loads.branch,
+    loads.machine_name,
+    loads.ci_run_id
 from tests
+left join {{ ref('stg_raw__loads') }} as loads
+    on tests.load_id = loads.load_id
 left join model_seed
     on tests.model_name = model_seed.model_name

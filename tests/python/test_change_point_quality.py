@@ -1,0 +1,88 @@
+"""Detection quality of performance_change_points on 240 seeded series with planted changes (steps of
+5-50% at several noise levels, two steps close together, single outliers, slow drifts, pure noise),
+built incrementally in three loads and again from scratch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from conftest import query, run_dbt, run_ingest
+from planted_series import START, generate, score, write_results
+
+CHANGE_POINTS = """
+    select model_name, metric, date_diff('day', ?::timestamp, changed_at) as run, is_regression,
+        round(before_value, 6), round(after_value, 6), runs_before, runs_after
+    from marts.performance_change_points order by all
+"""
+
+
+def detected(rows: list[tuple]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for model_name, metric, run, *_ in rows:
+        assert metric == "throughput"
+        found[model_name].append(run)
+    return found
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The planted series landed in three loads (runs 0-19, 20-34, the rest), dbt build after each;
+    then the change points of a full refresh."""
+    work = tmp_path_factory.mktemp("planted")
+    db = work / "w.duckdb"
+    series = generate(240, seed=19)
+    for first, last in ((0, 20), (20, 35), (35, None)):
+        path = write_results(series, work / f"runs_{first}.ndjson", first, last)
+        assert run_ingest(db, path).returncode == 0
+        build = run_dbt(db, work, "build", "-s", "+performance_change_points", "+performance_alerts",
+                        "--indirect-selection", "cautious")
+        assert build.returncode == 0, build.stdout[-4000:]
+    start = START.replace(tzinfo=None)
+    incremental = query(db, CHANGE_POINTS, [start])
+    build = run_dbt(db, work, "build", "-s", "+performance_change_points", "--full-refresh",
+                    "--indirect-selection", "cautious")
+    assert build.returncode == 0, build.stdout[-4000:]
+    return series, incremental, query(db, CHANGE_POINTS, [start])
+
+
+def test_planted_changes_are_found_with_precision_and_recall_of_at_least_0_9(built):
+    series, _, rows = built
+    assert len(series) >= 200
+    result = score(series, detected(rows))
+    assert result.required >= 100
+    assert result.precision >= 0.9, result
+    assert result.recall >= 0.9, result
+
+
+def test_single_outliers_and_pure_noise_are_not_changes(built):
+    series, _, rows = built
+    found = detected(rows)
+    outliers = [s for s in series if s.kind == "outliers"]
+    assert len(outliers) >= 30
+    assert {s.name: found[s.name] for s in outliers if found.get(s.name)} == {}
+    noise = [s for s in series if s.kind == "noise"]
+    assert sum(len(found.get(s.name, [])) for s in noise) <= len(noise) // 20
+
+
+def test_a_change_point_says_which_way_and_how_far(built):
+    series, _, rows = built
+    by_name = {s.name: s for s in series}
+    checked = 0
+    for model_name, _, run, is_regression, before, after, runs_before, runs_after in rows:
+        s = by_name[model_name]
+        if s.kind != "step" or abs(run - s.changes[0]) > 0:
+            continue
+        planted_before, planted_after = s.values[s.changes[0] - 1], s.values[s.changes[0]]
+        assert is_regression == (after < before)  # throughput: lower is worse
+        assert (after < before) == (sum(s.values[s.changes[0]:]) / (len(s.values) - s.changes[0])
+                                    < sum(s.values[:s.changes[0]]) / s.changes[0]), (planted_before, planted_after)
+        assert 6 <= runs_before <= 8 and 6 <= runs_after <= 8
+        checked += 1
+    assert checked >= 50
+
+
+def test_incremental_builds_find_the_same_change_points_as_a_full_refresh(built):
+    _, incremental, full = built
+    assert incremental == full
