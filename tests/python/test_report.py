@@ -204,16 +204,21 @@ class Opened:
         return [text for kind, text in self.console if kind == "error"]
 
     def marks(self, chart: str, layer: str) -> int:
-        """Items Vega drew for mark layer ``layer`` of chart ``chart`` (every facet and panel)."""
-        return self.page.evaluate(
-            "([c, l]) => document.querySelectorAll(`[data-chart='${c}'] g.${l}_marks > *`).length", [chart, layer])
+        """Items Vega drew for mark layer ``layer`` of chart ``chart``: Vega names the group of a layer's
+        marks ``LAYER_marks``, or ``LAYER_N_marks`` inside panel N of a concatenation."""
+        return self.page.evaluate("""([c, l]) => {
+            const name = new RegExp(`^${l}(_[0-9]+)?_marks$`);
+            return [...document.querySelectorAll(`[data-chart='${c}'] g.role-mark`)]
+                .filter(g => [...g.classList].some(token => name.test(token)))
+                .reduce((n, g) => n + g.children.length, 0);
+        }""", [chart, layer])
 
     def signal(self, chart: str, name: str) -> Any:
         return self.page.evaluate("([c, n]) => window.reportViews[c].signal(n)", [chart, name])
 
     def choose(self, chart: str, option: str) -> None:
         self.page.select_option(f"[data-chart='{chart}'] select", option)
-        self.page.evaluate("c => window.reportViews[c].runAsync()", chart)
+        self.page.evaluate("c => window.reportViews[c].runAsync().then(() => true)", chart)
 
     def table(self, name: str) -> list[list[str]]:
         return self.page.eval_on_selector_all(
@@ -276,8 +281,8 @@ def test_a_regression_links_to_its_trend_chart_with_runs_alerts_and_change_point
     assert opened.marks(chart, "throughput_runs") == runs[True] + runs[False]
     # simulated points are drawn distinctly: squares, hollow (white fill)
     hollow = opened.page.evaluate(
-        f"document.querySelectorAll(\"[data-chart='{chart}'] g.throughput_runs_marks > path[fill='white']\").length")
-    assert hollow == runs[True]
+        f"document.querySelectorAll(\"[data-chart='{chart}'] g.role-mark > path[fill='white']\").length")
+    assert hollow == 3 * runs[True]  # in each of the three metric panels
     alerts = query(demo_warehouse, "select count(*) from marts.performance_alerts where series_id = $1 "
                                    "and metric = 'throughput'", [series_id])[0][0]
     changes = query(demo_warehouse, "select count(*) from marts.performance_change_points where series_id = $1 "
