@@ -8,7 +8,7 @@ export DUCKDB_PATH ?= data/analytics.duckdb
 TEST_DB := target/test.duckdb
 DEMO_DATA := data/example
 
-.PHONY: demo test lint build bench clean
+.PHONY: demo test lint build bench clean report
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ demo: $(BIN)/activate
 	$(BIN)/python -m ingest --db $(DUCKDB_PATH) $(DEMO_DATA)
 	$(DBT) build --quiet
 	$(BIN)/python examples/summary.py $(DUCKDB_PATH)
+	$(BIN)/python -m report --db $(DUCKDB_PATH)
+
+# One self-contained HTML page of the marts (reports/index.html); REPORT_ARGS="--days 7 --out F.html".
+report: $(BIN)/activate
+	$(BIN)/python -m report --db $(DUCKDB_PATH) $(REPORT_ARGS)
 
 build: $(BIN)/activate
 	$(DBT) build

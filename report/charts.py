@@ -49,7 +49,7 @@ def _when() -> alt.Tooltip:
 
 
 def _metric_panel(metric: str, marks: dict[str, Rows], extra_filter: str | None = None,
-                  width: int = 260) -> alt.LayerChart:
+                  width: int = 300) -> alt.LayerChart:
     """One metric of a series over time: runs as a line with points (simulated runs grey, hollow and
     dashed), alerts as triangles, the current regression as a ring, change points as dashed rules."""
     title, unit = METRICS[metric]
@@ -57,7 +57,8 @@ def _metric_panel(metric: str, marks: dict[str, Rows], extra_filter: str | None 
     y = alt.Y("v:Q", title=f"{title} ({unit})", scale=alt.Scale(zero=False))
     runs = alt.Chart(_data("runs")).transform_filter(keep)
     line = runs.mark_line(strokeWidth=1.5).encode(
-        x=_time(), y=y, detail="run:N", color=alt.Color("run:N", scale=RUN_KINDS, title="runs"),
+        x=_time(), y=y, detail="run:N",
+        color=alt.Color("run:N", scale=RUN_KINDS, title="runs", legend=alt.Legend(orient="bottom", direction="horizontal")),
         strokeDash=alt.StrokeDash("run:N", scale=alt.Scale(domain=["real", "simulated"], range=[[1, 0], [4, 3]]),
                                   legend=None),
     ).properties(name=f"{metric}_line")
@@ -77,7 +78,8 @@ def _metric_panel(metric: str, marks: dict[str, Rows], extra_filter: str | None 
     ).properties(name=f"{metric}_changes")
     alerts = alt.Chart(_data("alerts")).transform_filter(keep).mark_point(
         shape="triangle-up", size=110, filled=True, opacity=0.9).encode(
-        x=_time(), y=y, color=alt.Color("severity:N", scale=SEVERITY_COLORS, title="alerts"),
+        x=_time(), y=y, color=alt.Color("severity:N", scale=SEVERITY_COLORS, title="alerts",
+                                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[_when(), alt.Tooltip("v:Q", title=unit, format=",.3~f"), "severity:N", "kind:N",
                  alt.Tooltip("change_pct:Q", title="change %", format="+.1f")],
     ).properties(name=f"{metric}_alerts")

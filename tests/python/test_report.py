@@ -164,8 +164,10 @@ def test_the_page_is_self_contained(demo_report: Path) -> None:
 # -- in Chromium ------------------------------------------------------------------------------------------
 
 def find_chromium() -> str | None:
-    return next((p for p in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                             shutil.which("chromium-browser")) if p and Path(p).is_file()), None)
+    """``$CHROMIUM`` when set (and only it), else Debian's /usr/bin/chromium or chromium on PATH."""
+    candidates = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else \
+        ["/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
+    return next((p for p in candidates if p and Path(p).is_file()), None)
 
 
 @pytest.fixture(scope="module")
@@ -375,3 +377,14 @@ def test_a_warehouse_without_the_alert_marts_still_renders(browser_context: Any,
     assert page.page.locator("p.empty").count() >= 1
     for anchor in SECTIONS:
         assert page.page.locator(f"section#{anchor}").count() == 1
+
+
+@pytest.mark.parametrize("ci, outcome, code", [("true", "1 error", 1), ("", "1 skipped", 0)])
+def test_without_a_browser_the_browser_tests_fail_under_ci_and_skip_elsewhere(ci: str, outcome: str,
+                                                                             code: int) -> None:
+    env = {**os.environ, "CHROMIUM": "/nonexistent/chromium", "CI": ci}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rfs", "-p", "no:cacheprovider",
+                           f"{Path(__file__)}::test_the_page_opens_without_errors_or_requests"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert outcome in done.stdout and done.returncode == code, done.stdout[-3000:]
+    assert "install it with `apt-get install -y chromium`" in done.stdout
