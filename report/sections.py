@@ -264,7 +264,8 @@ def chooser_chart(ctx: Context) -> Chart | Empty:
     options = ctx.rows(f"""
         select series_id, {SERIES_LABEL} as series, count(*) as runs from {RESULTS}
         where succeeded and run_at between $start and $end
-        group by all order by runs desc, series limit {MAX_CHOOSER_SERIES}""")
+        group by all order by count(*) filter (where not is_simulated) desc, runs desc, series
+        limit {MAX_CHOOSER_SERIES}""")
     if not options:
         return ctx.nothing("benchmark results")
     total = ctx.warehouse.value(f"select count(distinct series_id) from {RESULTS} "

@@ -67,10 +67,13 @@ class Warehouse:
 
     def window(self, days: int) -> Window:
         """The ``days`` days up to the newest benchmark run or task start in the marts (not the clock, so
-        a warehouse last fed a month ago still shows its last ``days`` days); now when both are empty."""
-        newest = [self.value(f"select max({column}) from marts.{table}")
-                  for table, column in (("benchmark_results", "run_at"), ("generator_tasks", "started_at"))
-                  if self.has(f"marts.{table}")]
+        a warehouse last fed a month ago still shows its last ``days`` days); now when both are empty.
+        A run dated only by its load time (``run_at_source = 'loaded_at'``) does not move the window."""
+        newest = [self.value(sql) for relation, sql in (
+            ("marts.benchmark_results",
+             "select max(run_at) from marts.benchmark_results where run_at_source <> 'loaded_at'"),
+            ("marts.generator_tasks", "select max(started_at) from marts.generator_tasks"),
+        ) if self.has(relation)]
         newest = [moment for moment in newest if moment is not None]
         end = max(newest) if newest else datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
         return Window(start=end - timedelta(days=days), end=end, days=days)
