@@ -41,7 +41,8 @@ def finish(chart: alt.TopLevelMixin, datasets: dict[str, Rows]) -> dict[str, Any
 
 
 def _time(title: str | None = None) -> alt.X:
-    return alt.X("t:T", title=title, scale=UTC_TIME, axis=alt.Axis(format="%b %d", labelAngle=0))
+    return alt.X("t:T", title=title, scale=UTC_TIME,
+                 axis=alt.Axis(format="%b %d", labelAngle=0, labelOverlap=True, tickCount=6))
 
 
 def _when() -> alt.Tooltip:

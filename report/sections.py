@@ -18,7 +18,7 @@ SERIES_LABEL = ("concat_ws(' · ', model_name, hardware_type, 'batch ' || batch_
                 "'seq ' || sequence_length, test_case)")
 SERIES_COLUMNS = "model_name, hardware_type, batch_size, precision, sequence_length, test_case"
 TREND_POINTS = 240  # at most this many points per series and metric: runs closer in time are averaged
-CHOOSER_POINTS = 60
+CHOOSER_POINTS = 30  # a point a day in the default window: the chooser's data is the page's largest
 MAX_TRENDS = 30
 MAX_CHOOSER_SERIES = 100
 MAX_TABLE_ROWS = 100
@@ -207,7 +207,7 @@ def run_points(ctx: Context, series_ids: list[str], points: int) -> list[dict[st
             where succeeded and run_at between $start and $end and list_contains($series, series_id)
         ),
         long as (unpivot runs on throughput, latency, memory into name metric value v)
-        select series_id as s, metric, run, round(avg(epoch_ms(run_at)))::bigint as t, avg(v) as v,
+        select series_id as s, metric, run, round(avg(epoch_ms(run_at)))::bigint as t, round(avg(v), 4) as v,
                count(*) as n
         from long
         where isfinite(v)
