@@ -12,7 +12,7 @@ DEMO_DATA := data/example
 # or interrupted install is retried by the next make instead of being taken as ready.
 READY := $(VENV)/.installed
 
-.PHONY: demo test lint build bench clean distclean
+.PHONY: demo test lint build bench clean distclean report
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ demo: $(READY)
 	$(BIN)/python -m ingest --db $(DUCKDB_PATH) $(DEMO_DATA)
 	$(DBT) build --quiet
 	$(BIN)/python examples/summary.py $(DUCKDB_PATH)
+	$(BIN)/python -m report --db $(DUCKDB_PATH)
+
+# One self-contained HTML page of the marts (reports/index.html); REPORT_ARGS="--days 7 --out F.html".
+report: $(READY)
+	$(BIN)/python -m report --db $(DUCKDB_PATH) $(REPORT_ARGS)
 
 build: $(READY)
 	$(DBT) build
