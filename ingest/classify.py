@@ -40,8 +40,8 @@ select file_index, record_index, doc, md5(minified) as record_hash,
             then 'not a JSON object (top-level ' || lower(json_type(minified)) || ')'
         when event_name is null then null
         when event_name not in KNOWN_EVENTS then 'unknown event ''' || event_name || ''''
-        when len(list_filter(keys, (k, i) -> list_position(keys, k) < i)) > 0
-            then 'duplicate key in object: ' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1]
+        when len(list_filter(keys, lambda k, i: list_position(keys, k) < i)) > 0
+            then 'duplicate key in object: ' || list_filter(keys, lambda k, i: list_position(keys, k) < i)[1]
         when event_name like 'task_%' and coalesce(task_id, '') = '' then event_name || ' has no task_id'
         when event_name like 'batch_%' and coalesce(batch_id, '') = '' then event_name || ' has no batch_id'
         when occurred_at is null then 'event has no occurred_at'

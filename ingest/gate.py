@@ -28,7 +28,7 @@ SEVERITIES = ("minor", "major", "critical")
 LABELLED_LOADS = """
     select load_id from raw.loads
     where finished_at is not null
-        and len(list_filter(list_zip(?::varchar[], ?::varchar[]), kv -> labels[kv[1]] is distinct from kv[2])) = 0
+        and len(list_filter(list_zip(?::varchar[], ?::varchar[]), lambda kv: labels[kv[1]] is distinct from kv[2])) = 0
 """
 RESULTS_OF_LOADS = "select count(*) from marts.benchmark_results where load_id in (select unnest(?::bigint[]))"
 REGRESSIONS = """

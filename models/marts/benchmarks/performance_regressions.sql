@@ -15,7 +15,7 @@ with changed_tails as (
     select
         *,
         judgements[-1] as latest,
-        list_reverse(list_filter(tail_values, v -> v.epoch = tail_values[-1].epoch)) as epoch_values
+        list_reverse(list_filter(tail_values, lambda v: v.epoch = tail_values[-1].epoch)) as epoch_values
     from {{ ref('int_performance_series_tails') }}
     where
         tail_version > {{ tails_version_watermark() }}
