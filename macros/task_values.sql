@@ -22,3 +22,17 @@
             then try_cast({{ text_expression }} as double) / 100
     end
 {%- endmacro %}
+
+
+{#- An exported step's status, trimmed and lower-cased when it is one of the step statuses; a missing or
+    unknown one is taken from the step's times: completed when it has an end, running when it has a
+    start, else pending. -#}
+{% macro step_status(text_expression, started_at, completed_at) -%}
+    case
+        when lower(trim({{ text_expression }})) in ('pending', 'initializing', 'running', 'completed', 'error', 'skipped')
+            then lower(trim({{ text_expression }}))
+        when {{ completed_at }} is not null then 'completed'
+        when {{ started_at }} is not null then 'running'
+        else 'pending'
+    end
+{%- endmacro %}

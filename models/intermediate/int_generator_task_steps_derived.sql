@@ -69,7 +69,11 @@ from_exports as (
     select
         task_id,
         step ->> '$.step_name' as step_name,
-        lower(step ->> '$.status') as status,
+        {{ step_status(
+            "step ->> '$.status'",
+            parse_timestamp("step ->> '$.started_at'"),
+            parse_timestamp("step ->> '$.completed_at'")
+        ) }} as status,
         {{ task_progress("step ->> '$.progress'") }} as progress,
         {{ parse_timestamp("step ->> '$.started_at'") }} as started_at,
         {{ parse_timestamp("step ->> '$.completed_at'") }} as completed_at,

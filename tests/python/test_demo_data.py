@@ -3,6 +3,7 @@ base date, and the README's "last 30 days" queries return rows on it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -48,3 +49,21 @@ def test_readme_last_30_days_queries_return_rows_on_todays_demo(tmp_path):
     # the latest benchmark night is last night
     yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
     assert query(db, "select max(run_at)::date from marts.benchmark_results") == [(yesterday,)]
+
+
+def make_demo_commands(demo_data: Path) -> str:
+    """What `make demo` would run (make -n: print, don't run)."""
+    env = {key: value for key, value in os.environ.items() if key != "DUCKDB_PATH"}
+    return subprocess.run(["make", "-n", "demo", f"DEMO_DATA={demo_data}"], cwd=ROOT, check=True,
+                          capture_output=True, text=True, timeout=60, env=env).stdout
+
+
+def test_make_demo_generates_its_data_once(tmp_path):
+    """A later `make demo` must not land a second copy of the demo dated to the new day."""
+    demo_data = tmp_path / "example"
+    assert "generate_demo_data.py" in make_demo_commands(demo_data)
+    generate(demo_data)
+    (demo_data / ".generated").touch()
+    commands = make_demo_commands(demo_data)
+    assert "generate_demo_data.py" not in commands
+    assert f"-m ingest --db data/analytics.duckdb {demo_data}" in commands

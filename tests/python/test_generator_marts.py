@@ -148,7 +148,11 @@ def test_values_out_of_range_never_fail_the_build(tmp_path):
               occurred_at=at(2)),  # line 11
     ]
     export = {"export_date": "2026-11-01T08:00:00Z", "batches": [],
-              "tasks": [{"task_id": "old", "model_name": "m", "status": "Cancelled", "progress": 75}]}
+              "tasks": [{"task_id": "old", "model_name": "m", "status": "Cancelled", "progress": 75, "steps": [
+                  {"step_name": "fetch", "status": " Skipped", "progress": 50},
+                  {"step_name": "load", "status": "done", "started_at": at(0), "completed_at": at(1)},
+                  {"step_name": "render", "status": "weird", "started_at": at(1)},
+                  {"step_name": "save", "status": None}]}]}
     write(tmp_path / "in" / "events.ndjson", ndjson(events))
     write(tmp_path / "in" / "export.json", minified(export))
     db = tmp_path / "w.duckdb"
@@ -160,8 +164,14 @@ def test_values_out_of_range_never_fail_the_build(tmp_path):
     assert query(db, "select task_id, status, progress, error from marts.generator_tasks order by task_id") == [
         ("cancel", "running", 0.2, None), ("neg", "running", 0.3, None), ("old", "initializing", 0.75, None),
         ("over", "running", 0.0, None), ("pct", "running", 0.5, None), ("whole", "running", 1.0, None)]
-    assert query(db, "select task_id, step_name, progress from marts.generator_task_steps "
-                     "order by task_id") == [("neg", "render", 0.3), ("pct", "render", 0.5)]
+    assert query(db, "select task_id, step_name, status, progress from marts.generator_task_steps "
+                     "order by task_id, step_name") == [
+        ("neg", "render", "running", 0.3),
+        ("old", "fetch", "skipped", 0.5), ("old", "load", "completed", None),
+        ("old", "render", "running", None), ("old", "save", "pending", None),
+        ("pct", "render", "running", 0.5)]
+    # numbers out of range are not "non-numeric": only the out-of-range test lists them
+    assert query(db, "select count(*) from test_failures.task_events_with_non_numeric_progress") == [(0,)]
     load = {path.rsplit("/", 1)[-1]: load_id for load_id, path in query(
         db, "select load_id, source_path from raw.loads")}
     assert query(db, "select load_id, record_index, task_id, reported_status, reported_progress "
