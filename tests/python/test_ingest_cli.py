@@ -189,8 +189,9 @@ def test_dedup_memory_follows_the_file_not_the_history(tmp_path, db):
     first = write(tmp_path / "first.ndjson", ndjson([event("task_started", task_id="old")]))
     assert run_ingest(db, first).returncode == 0
     con = duckdb.connect(str(db))
-    con.execute("insert into raw.loads values (0, 'history', null, 3000000, 3000000, 0, 0, now(), now(), "
-                "'succeeded', null)")
+    con.execute("insert into raw.loads by name select 0 as load_id, 'history' as source_path, 3000000 as records_in, "
+                "3000000 as records_landed, 0 as duplicates_skipped, 0 as records_rejected, now() as started_at, "
+                "now() as finished_at, 'succeeded' as status")
     con.execute("insert into raw.task_events_all select 0, 'history', i, md5(i::varchar), now(), '{}' "
                 "from range(3000000) as r(i)")
     con.close()

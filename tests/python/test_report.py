@@ -90,7 +90,9 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo data (deterministic) plus three simulated runs, ingested, a real `dbt build`, alert marts."""
     work = tmp_path_factory.mktemp("report")
     data = work / "data"
-    generated = subprocess.run([sys.executable, "examples/generate_demo_data.py", str(data)], cwd=ROOT,
+    # dated so that the simulated runs of tests/fixtures_report (2026-10-24..26) fall in the report's window
+    generated = subprocess.run([sys.executable, "examples/generate_demo_data.py", str(data),
+                                "--base-date", "2026-11-22"], cwd=ROOT,
                                capture_output=True, text=True, timeout=120)
     assert generated.returncode == 0, generated.stderr
     db = work / "warehouse.duckdb"
