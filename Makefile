@@ -19,7 +19,7 @@ PYTHON_SOURCES := ingest report bench examples tests/python
 
 .PHONY: demo test lint build bench clean distclean report lock
 
-$(READY): pyproject.toml $(LOCK)
+$(READY): pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet pip==26.3  # the pip of Python 3.11 refuses extras (mashumaro[msgpack]) with hashes
 	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
