@@ -97,3 +97,20 @@ def test_make_test_runs_the_lint_checks_first() -> None:
 
     order = [first(f) for f in ("ruff check", "ruff format --check", "/mypy", "sqlfluff lint", "-m pytest")]
     assert order == sorted(order), dry.stdout
+
+
+def test_every_macro_is_documented_with_its_arguments() -> None:
+    """macros/_macros.yml names every macro and generic test of macros/, with the arguments it takes."""
+    documented: dict[str, list[str]] = {}
+    for line in (ROOT / "macros" / "_macros.yml").read_text(encoding="utf-8").splitlines():
+        if entry := re.match(r"^  - name: (\w+)$", line):
+            documented[entry.group(1)] = []
+        elif argument := re.match(r"^      - name: (\w+)$", line):
+            documented[list(documented)[-1]].append(argument.group(1))
+    defined = {}
+    for path in sorted((ROOT / "macros").rglob("*.sql")):
+        for kind, name, args in re.findall(r"\{%-?\s*(macro|test)\s+(\w+)\(([^)]*)\)", path.read_text("utf-8")):
+            key = f"test_{name}" if kind == "test" else name
+            defined[key] = [a.split("=")[0].strip() for a in args.split(",") if a.strip()]
+    assert sorted(documented) == sorted(defined)
+    assert documented == defined
