@@ -11,14 +11,25 @@ DEMO_DATA := data/example
 # The environment is ready only once everything installed: the stamp is written last, so a failed
 # or interrupted install is retried by the next make instead of being taken as ready.
 READY := $(VENV)/.installed
+# Every package at an exact version with its hashes, for Python 3.11-3.13 on any platform: `make lock`
+# writes it from pyproject.toml's dependencies and these extras.
+LOCK := requirements.lock
+LOCK_EXTRAS := dev
+PYTHON_SOURCES := ingest report bench examples tests/python
 
-.PHONY: demo test lint build bench clean distclean report
+.PHONY: demo test lint build bench clean distclean report lock
 
-$(READY): pyproject.toml
+$(READY): pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet pip==26.3  # the pip of Python 3.11 refuses extras (mashumaro[msgpack]) with hashes
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(READY)
+
+# After changing a dependency in pyproject.toml (needs PyPI; the next make installs the new lock).
+lock: $(READY)
+	$(BIN)/uv pip compile pyproject.toml $(addprefix --extra ,$(LOCK_EXTRAS)) --universal --generate-hashes \
+		--quiet -o $(LOCK)
 
 # The demo data is generated once (dated to that day): a later `make demo` lands the same files again,
 # all duplicates, instead of a second copy dated to the new day. `make clean` starts it afresh.
@@ -39,18 +50,21 @@ report: $(READY)
 build: $(READY)
 	$(DBT) build
 
-test: $(READY)
+test: lint
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DB) && mkdir -p target
 	$(BIN)/python -m ingest --quiet --db $(TEST_DB) tests/fixtures
 	DUCKDB_PATH=$(TEST_DB) $(DBT) build
-	$(BIN)/sqlfluff lint models macros tests
 
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
 bench: $(READY)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# The same checks as .pre-commit-config.yaml; config in pyproject.toml and .sqlfluff.
 lint: $(READY)
+	$(BIN)/ruff check $(PYTHON_SOURCES)
+	$(BIN)/ruff format --check $(PYTHON_SOURCES)
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint models macros tests
 
 # Build output and the demo warehouse; the installed environment stays.

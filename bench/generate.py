@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -246,7 +246,7 @@ def _write_docs(con: duckdb.DuckDBPyConnection, query: str, out: Path, limit: in
     if array:
         with open(out, "ab") as handle:
             handle.write(b"]\n")
-    return written.fetchone()[0]
+    return _only_value(written)
 
 
 def _base_tasks(records: int) -> int:
@@ -296,7 +296,7 @@ def delta_events(out: Path, records: int, base_records: int, seed: int = 1, base
                     'task_id', task_id)::varchar as doc
             from ({base_sample.format(k=88, p=n_tomb / base_tasks * 1.5)}) order by t limit {n_tomb})
     """)
-    fixed = con.execute("select count(*) from late").fetchone()[0]
+    fixed = _only_value(con.execute("select count(*) from late"))
     query = f"""
         select * from (
             select * from ({_events_sql(seed, first_new, new_tasks, 1, 0)})
@@ -364,12 +364,20 @@ def benchmarks(out: Path, records: int, seed: int = 1, base: date | None = None,
         order by i
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    return con.execute(f"copy ({query}) to '{out}' (format json, array {str(array).lower()})").fetchone()[0]
+    return _only_value(con.execute(f"copy ({query}) to '{out}' (format json, array {str(array).lower()})"))
+
+
+def _only_value(result: duckdb.DuckDBPyConnection) -> int:
+    """The one value of a statement that returns one row (a count; the rows a `copy` wrote)."""
+    row = result.fetchone()
+    if row is None:
+        raise RuntimeError("the statement returned no row")
+    return int(row[0])
 
 
 def _base(base: date | None) -> datetime:
-    day = base or datetime.now(timezone.utc).date()  # recent data, so "last 30 days" queries find rows
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    day = base or datetime.now(UTC).date()  # recent data, so "last 30 days" queries find rows
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def main(argv: list[str] | None = None) -> None:

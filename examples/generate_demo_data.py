@@ -16,7 +16,7 @@ import json
 import logging
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,12 @@ MODELS: dict[str, tuple[str, str, str, str, int, int, int, float]] = {
 HARDWARE = ["cpu", "cuda", "rocm", "mps", "openvino", "qnn", "webnn", "webgpu"]
 STEPS = ["load_template", "render", "validate", "write_output"]
 CREATORS = ["alice", "bob", "ci-bot", "dana"]
-ERRORS = ["TemplateError: undefined variable 'num_attention_heads' in template",
-          "ValidationError: generated file fails syntax check at line 42",
-          "OSError: [Errno 28] No space left on device", "TimeoutError: render exceeded 300 seconds"]
+ERRORS = [
+    "TemplateError: undefined variable 'num_attention_heads' in template",
+    "ValidationError: generated file fails syntax check at line 42",
+    "OSError: [Errno 28] No space left on device",
+    "TimeoutError: render exceeded 300 seconds",
+]
 # (days before base date, description, outcome per task, how the batch ends)
 BATCHES = [
     (12.3, "Nightly text model regeneration", ["success"] * 4, "completed"),
@@ -50,13 +53,18 @@ BATCHES = [
 ]
 STANDALONE_TASKS = 38
 STANDALONE_FAILURES = 7  # with the batch failure: 8 of 57 finished tasks (~14%)
-README = ("Demo data for the model-generation warehouse: generator task events as NDJSON (plain and gzip), "
-          "late-arriving events as a JSON array, one upstream export document with legacy tasks and batches, "
-          "and nightly benchmark results under benchmarks/. This file is not JSON; ingest skips it.\n")
+README = (
+    "Demo data for the model-generation warehouse: generator task events as NDJSON (plain and gzip), "
+    "late-arriving events as a JSON array, one upstream export document with legacy tasks and batches, "
+    "and nightly benchmark results under benchmarks/. This file is not JSON; ingest skips it.\n"
+)
 BENCH_MODELS = [m for m in MODELS if m != "llama-7b"]
-BENCH_HARDWARE = {"cpu": (8.0, "Intel Xeon Gold 6338"), "cuda": (1.0, "NVIDIA A10G"),
-                  "openvino": (5.0, "Intel Xeon Gold 6338 (OpenVINO CPU)"),
-                  "webgpu": (2.5, "Chrome 130 WebGPU (NVIDIA A10G)")}
+BENCH_HARDWARE = {
+    "cpu": (8.0, "Intel Xeon Gold 6338"),
+    "cuda": (1.0, "NVIDIA A10G"),
+    "openvino": (5.0, "Intel Xeon Gold 6338 (OpenVINO CPU)"),
+    "webgpu": (2.5, "Chrome 130 WebGPU (NVIDIA A10G)"),
+}
 
 
 def new_id(rng: random.Random) -> str:
@@ -85,18 +93,28 @@ def output_file(model: str) -> str:
     return f"generated/{MODELS[model][3]}/test_hf_{model.replace('-', '_')}.py"
 
 
-def task_started_fields(rng: random.Random, task_id: str, model: str, start: datetime,
-                        batch_id: str | None) -> dict[str, Any]:
+def task_started_fields(
+    rng: random.Random, task_id: str, model: str, start: datetime, batch_id: str | None
+) -> dict[str, Any]:
     arch, template_type, _, family, _, layers, hidden, _ = MODELS[model]
     fields: dict[str, Any] = {"task_id": task_id, "model_name": model}
     kinds, shape = rng.sample(HARDWARE, rng.choice([1, 1, 2, 3])), rng.random()
     if shape < 0.9:  # a list; older generators send a bare string; ~10% omit it
         fields["hardware"] = kinds if shape < 0.75 else kinds[0]
-    fields.update(template_type=template_type, output_dir=f"generated/{family}",
-                  template_context={"model_family": family, "num_layers": layers, "hidden_size": hidden,
-                                    "precision": rng.choice(["fp32", "fp16"])},
-                  output_file=output_file(model), architecture=arch, creator=rng.choice(CREATORS),
-                  task_type="batch" if batch_id else "single")
+    fields.update(
+        template_type=template_type,
+        output_dir=f"generated/{family}",
+        template_context={
+            "model_family": family,
+            "num_layers": layers,
+            "hidden_size": hidden,
+            "precision": rng.choice(["fp32", "fp16"]),
+        },
+        output_file=output_file(model),
+        architecture=arch,
+        creator=rng.choice(CREATORS),
+        task_type="batch" if batch_id else "single",
+    )
     if batch_id:
         fields["batch_id"] = batch_id
     if rng.random() < 0.6:
@@ -108,40 +126,80 @@ def task_started_fields(rng: random.Random, task_id: str, model: str, start: dat
 def step_metrics(rng: random.Random, step: str, model: str) -> dict[str, Any]:
     scale = MODELS[model][4] / 1e8
     if step == "render":
-        return {"tokens_per_second": round(rng.uniform(800, 2500) / max(scale, 0.5), 1),
-                "render_ms": {"value": round(rng.uniform(150, 900) * max(scale, 0.5), 1), "unit": "ms"}}
+        return {
+            "tokens_per_second": round(rng.uniform(800, 2500) / max(scale, 0.5), 1),
+            "render_ms": {"value": round(rng.uniform(150, 900) * max(scale, 0.5), 1), "unit": "ms"},
+        }
     if step == "validate":
         return {"memory_mb": {"value": round(rng.uniform(180, 260) + 40 * scale, 1), "unit": "MB"}}
     return {}
 
 
-def simulate_task(log_: EventLog, task_id: str, model: str, start: datetime, outcome: str,
-                  batch_id: str | None = None) -> datetime:
+def simulate_task(
+    log_: EventLog, task_id: str, model: str, start: datetime, outcome: str, batch_id: str | None = None
+) -> datetime:
     """Emit one task's lifecycle (outcome: success, fail or running); return its last event time."""
     rng = log_.rng
     log_.emit(start, "task_started", **task_started_fields(rng, task_id, model, start, batch_id))
     t = start + timedelta(seconds=rng.uniform(0.05, 0.5))
-    log_.emit(t, "task_updated", task_id=task_id, status="initializing", progress=0.0,
-              current_step=STEPS[0], metrics={}, tags={})
+    log_.emit(
+        t,
+        "task_updated",
+        task_id=task_id,
+        status="initializing",
+        progress=0.0,
+        current_step=STEPS[0],
+        metrics={},
+        tags={},
+    )
     stop_at = rng.randint(1, 3) if outcome != "success" else len(STEPS)
-    for i, step in enumerate(STEPS if outcome == "success" else STEPS[:stop_at + 1]):
+    for i, step in enumerate(STEPS if outcome == "success" else STEPS[: stop_at + 1]):
         t += timedelta(seconds=rng.uniform(0.3, 2.0) + (rng.uniform(5, 40) if i == 2 else 0))
         tags = {"worker": f"gen-worker-{rng.randint(1, 4)}"} if rng.random() < 0.3 else {}
-        log_.emit(t, "task_updated", task_id=task_id, status="running", progress=round((i + .5) / len(STEPS), 3),
-                  current_step=step, metrics=step_metrics(rng, STEPS[i - 1], model) if i else {}, tags=tags)
+        log_.emit(
+            t,
+            "task_updated",
+            task_id=task_id,
+            status="running",
+            progress=round((i + 0.5) / len(STEPS), 3),
+            current_step=step,
+            metrics=step_metrics(rng, STEPS[i - 1], model) if i else {},
+            tags=tags,
+        )
     if outcome == "running":
         return t
     t += timedelta(seconds=rng.uniform(0.2, 3.0))
-    result: dict[str, Any] = {"success": outcome == "success", "duration": round((t - start).total_seconds(), 3),
-                              "output_file": output_file(model), "architecture": MODELS[model][0]}
+    result: dict[str, Any] = {
+        "success": outcome == "success",
+        "duration": round((t - start).total_seconds(), 3),
+        "output_file": output_file(model),
+        "architecture": MODELS[model][0],
+    }
     if outcome == "fail":
         result["error"] = rng.choice(ERRORS)
         if rng.random() < 0.6:
-            log_.emit(t, "task_updated", task_id=task_id, status="error", current_step=STEPS[stop_at],
-                      progress=round((stop_at + .5) / len(STEPS), 3), error=result["error"], metrics={}, tags={})
+            log_.emit(
+                t,
+                "task_updated",
+                task_id=task_id,
+                status="error",
+                current_step=STEPS[stop_at],
+                progress=round((stop_at + 0.5) / len(STEPS), 3),
+                error=result["error"],
+                metrics={},
+                tags={},
+            )
     else:
-        log_.emit(t, "task_updated", task_id=task_id, status="completed", progress=1.0,
-                  current_step=STEPS[-1], metrics={"files_written": 1}, tags={})
+        log_.emit(
+            t,
+            "task_updated",
+            task_id=task_id,
+            status="completed",
+            progress=1.0,
+            current_step=STEPS[-1],
+            metrics={"files_written": 1},
+            tags={},
+        )
     if rng.random() < 0.1:
         del result["duration"]  # some generator versions do not report it
     _, _, _, _, params, layers, hidden, _ = MODELS[model]
@@ -156,8 +214,15 @@ def simulate_batch(log_: EventLog, start: datetime, description: str, outcomes: 
     batch_id = new_id(rng)
     models = rng.sample(list(MODELS), len(outcomes))
     task_ids = [new_id(rng) for _ in outcomes]
-    log_.emit(start, "batch_started", batch_id=batch_id, description=description, model_names=models,
-              task_ids=task_ids, creator=rng.choice(CREATORS))
+    log_.emit(
+        start,
+        "batch_started",
+        batch_id=batch_id,
+        description=description,
+        model_names=models,
+        task_ids=task_ids,
+        creator=rng.choice(CREATORS),
+    )
     last = start
     for task_id, model, outcome in zip(task_ids, models, outcomes, strict=True):
         begin = start + timedelta(seconds=rng.uniform(0.5, 30))
@@ -218,25 +283,52 @@ def legacy_task(rng: random.Random, index: int, before: datetime, status: str, b
     for i, name in enumerate(STEPS[: done + (status != "completed")]):
         end = t + timedelta(seconds=rng.uniform(0.5, 20))
         state = "completed" if i < done else ("error" if status == "error" else "running")
-        steps.append({"step_name": name, "status": state, "progress": 1.0 if i < done else 0.5,
-                      "started_at": t.isoformat(), "completed_at": end.isoformat() if state != "running" else None,
-                      "duration": round((end - t).total_seconds(), 3) if state != "running" else None,
-                      "error": ERRORS[index % len(ERRORS)] if state == "error" else None})
+        steps.append(
+            {
+                "step_name": name,
+                "status": state,
+                "progress": 1.0 if i < done else 0.5,
+                "started_at": t.isoformat(),
+                "completed_at": end.isoformat() if state != "running" else None,
+                "duration": round((end - t).total_seconds(), 3) if state != "running" else None,
+                "error": ERRORS[index % len(ERRORS)] if state == "error" else None,
+            }
+        )
         t = end
     finished = status != "running"
     measured = (("tokens_per_second", "tokens/s", 500, 2000), ("memory_mb", "MB", 150, 400))
-    metrics = [{"metric_name": name, "metric_value": round(rng.uniform(low, high), 1), "metric_unit": unit,
-                "recorded_at": t.isoformat()} for name, unit, low, high in measured]
-    return {"task_id": f"legacy-{index + 1:04d}", "model_name": model, "hardware": rng.sample(HARDWARE, 2),
-            "status": status, "progress": 1.0 if status == "completed" else round(done / len(STEPS), 2),
-            "current_step": steps[-1]["step_name"], "template_type": template_type,
-            "template_context": {"model_family": family, "num_layers": layers, "hidden_size": hidden},
-            "output_dir": f"generated/{family}", "output_file": output_file(model), "architecture": arch,
-            "error": steps[-1]["error"], "creator": rng.choice(CREATORS),
-            "task_type": "batch" if batch_id else "single", "batch_id": batch_id,
-            "started_at": start.isoformat(), "completed_at": t.isoformat() if finished else None,
-            "duration": round((t - start).total_seconds(), 3) if finished else None,
-            "steps": steps, "metrics": metrics, "tags": {"env": "legacy", "migrated": "true"}}
+    metrics = [
+        {
+            "metric_name": name,
+            "metric_value": round(rng.uniform(low, high), 1),
+            "metric_unit": unit,
+            "recorded_at": t.isoformat(),
+        }
+        for name, unit, low, high in measured
+    ]
+    return {
+        "task_id": f"legacy-{index + 1:04d}",
+        "model_name": model,
+        "hardware": rng.sample(HARDWARE, 2),
+        "status": status,
+        "progress": 1.0 if status == "completed" else round(done / len(STEPS), 2),
+        "current_step": steps[-1]["step_name"],
+        "template_type": template_type,
+        "template_context": {"model_family": family, "num_layers": layers, "hidden_size": hidden},
+        "output_dir": f"generated/{family}",
+        "output_file": output_file(model),
+        "architecture": arch,
+        "error": steps[-1]["error"],
+        "creator": rng.choice(CREATORS),
+        "task_type": "batch" if batch_id else "single",
+        "batch_id": batch_id,
+        "started_at": start.isoformat(),
+        "completed_at": t.isoformat() if finished else None,
+        "duration": round((t - start).total_seconds(), 3) if finished else None,
+        "steps": steps,
+        "metrics": metrics,
+        "tags": {"env": "legacy", "migrated": "true"},
+    }
 
 
 def build_upstream_export(rng: random.Random, base: datetime) -> dict[str, Any]:
@@ -245,23 +337,39 @@ def build_upstream_export(rng: random.Random, base: datetime) -> dict[str, Any]:
     statuses = ["completed", "completed", "error", "completed", "running"]
     tasks = [legacy_task(rng, i, exported, s, batch_id if i < 3 else None) for i, s in enumerate(statuses)]
     members = [t for t in tasks if t["batch_id"] == batch_id]
-    batch = {"batch_id": batch_id, "description": "Legacy regeneration before the event pipeline",
-             "task_count": len(members), "creator": "ci-bot",
-             "started_at": min(t["started_at"] for t in members),
-             "completed_at": max(t["completed_at"] for t in members), "task_ids": [t["task_id"] for t in members]}
-    stats = {"total_tasks": len(tasks), "completed": statuses.count("completed"), "failed": statuses.count("error"),
-             "running": statuses.count("running"), "total_batches": 1}
+    batch = {
+        "batch_id": batch_id,
+        "description": "Legacy regeneration before the event pipeline",
+        "task_count": len(members),
+        "creator": "ci-bot",
+        "started_at": min(t["started_at"] for t in members),
+        "completed_at": max(t["completed_at"] for t in members),
+        "task_ids": [t["task_id"] for t in members],
+    }
+    stats = {
+        "total_tasks": len(tasks),
+        "completed": statuses.count("completed"),
+        "failed": statuses.count("error"),
+        "running": statuses.count("running"),
+        "total_batches": 1,
+    }
     return {"tasks": tasks, "batches": [batch], "stats": stats, "export_date": exported.isoformat()}
 
 
 def bench_configs() -> list[tuple[str, str, int, str]]:
     """5 models x 4 hardware x batch 1/8 x fp32 (+fp16 on cuda) = 50 configurations."""
-    return [(m, h, b, p) for m in BENCH_MODELS for h in BENCH_HARDWARE for b in (1, 8)
-            for p in (("fp32", "fp16") if h == "cuda" else ("fp32",))]
+    return [
+        (m, h, b, p)
+        for m in BENCH_MODELS
+        for h in BENCH_HARDWARE
+        for b in (1, 8)
+        for p in (("fp32", "fp16") if h == "cuda" else ("fp32",))
+    ]
 
 
-def bench_row(rng: random.Random, moment: datetime, config: tuple[str, str, int, str], regressed: bool,
-              commit: str) -> dict[str, Any]:
+def bench_row(
+    rng: random.Random, moment: datetime, config: tuple[str, str, int, str], regressed: bool, commit: str
+) -> dict[str, Any]:
     model, hardware, batch_size, precision = config
     _, test_case, modality, family, params, _, hidden, cuda_ms = MODELS[model]
     factor, device = BENCH_HARDWARE[hardware]
@@ -270,17 +378,33 @@ def bench_row(rng: random.Random, moment: datetime, config: tuple[str, str, int,
     throughput = batch_size * 1000 / mean_ms * (0.7 if regressed else 1.0) * rng.gauss(1, 0.02)
     memory = (params * (2 if precision == "fp16" else 4) / 2**20 + batch_size * hidden * 0.25) * rng.gauss(1, 0.02)
     iterations = 100
-    return {"model_name": model, "model_family": family, "modality": modality, "hardware_type": hardware,
-            "device_name": device, "batch_size": batch_size, "precision": precision, "test_case": test_case,
-            "total_time_seconds": round(iterations * latency / 1000, 4), "average_latency_ms": round(latency, 3),
-            "p50_latency_ms": round(latency * 0.98 * rng.gauss(1, 0.02), 3),
-            "p90_latency_ms": round(latency * 1.10 * rng.gauss(1, 0.02), 3),
-            "p99_latency_ms": round(latency * 1.25 * rng.gauss(1, 0.02), 3),
-            "throughput_items_per_second": round(throughput, 3), "memory_peak_mb": round(memory, 1),
-            "iterations": iterations, "warmup_iterations": 10,
-            "metrics": {"utilization_pct": round(min(99.0, rng.gauss(70, 8)), 1),
-                        "first_run_ms": round(latency * rng.uniform(3, 6), 3)},
-            "timestamp": iso(moment), "run_id": f"nightly-{moment:%Y%m%d}", "git_commit": commit, "git_branch": "main"}
+    return {
+        "model_name": model,
+        "model_family": family,
+        "modality": modality,
+        "hardware_type": hardware,
+        "device_name": device,
+        "batch_size": batch_size,
+        "precision": precision,
+        "test_case": test_case,
+        "total_time_seconds": round(iterations * latency / 1000, 4),
+        "average_latency_ms": round(latency, 3),
+        "p50_latency_ms": round(latency * 0.98 * rng.gauss(1, 0.02), 3),
+        "p90_latency_ms": round(latency * 1.10 * rng.gauss(1, 0.02), 3),
+        "p99_latency_ms": round(latency * 1.25 * rng.gauss(1, 0.02), 3),
+        "throughput_items_per_second": round(throughput, 3),
+        "memory_peak_mb": round(memory, 1),
+        "iterations": iterations,
+        "warmup_iterations": 10,
+        "metrics": {
+            "utilization_pct": round(min(99.0, rng.gauss(70, 8)), 1),
+            "first_run_ms": round(latency * rng.uniform(3, 6), 3),
+        },
+        "timestamp": iso(moment),
+        "run_id": f"nightly-{moment:%Y%m%d}",
+        "git_commit": commit,
+        "git_branch": "main",
+    }
 
 
 def write_benchmarks(outdir: Path, rng: random.Random, base: datetime, days: int = 10) -> None:
@@ -289,9 +413,16 @@ def write_benchmarks(outdir: Path, rng: random.Random, base: datetime, days: int
     for offset in range(days, 0, -1):
         day = base - timedelta(days=offset)
         commit = f"{rng.getrandbits(160):040x}"
-        rows = [bench_row(rng, day + timedelta(hours=2, seconds=90 * i), config,
-                          offset == 1 and config == ("bert-base-uncased", "cuda", 8, "fp16"), commit)
-                for i, config in enumerate(bench_configs())]
+        rows = [
+            bench_row(
+                rng,
+                day + timedelta(hours=2, seconds=90 * i),
+                config,
+                offset == 1 and config == ("bert-base-uncased", "cuda", 8, "fp16"),
+                commit,
+            )
+            for i, config in enumerate(bench_configs())
+        ]
         write_lines(folder / f"benchmark_results_{day:%Y%m%d}.ndjson", [json.dumps(r) for r in rows])
 
 
@@ -311,7 +442,7 @@ def write_json(path: Path, document: Any) -> None:
 
 
 def write_all(outdir: Path, base_date: date, seed: int) -> None:
-    base = datetime(base_date.year, base_date.month, base_date.day, tzinfo=timezone.utc)
+    base = datetime(base_date.year, base_date.month, base_date.day, tzinfo=UTC)
     outdir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{seed}:events")
     lines1, lines2, late = split_events(rng, simulate_all(rng, base), base)
@@ -326,12 +457,16 @@ def write_all(outdir: Path, base_date: date, seed: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write deterministic demo data for the warehouse.")
     parser.add_argument("outdir", type=Path)
-    parser.add_argument("--base-date", type=date.fromisoformat, default=None,
-                        help="the data ends just before this day (YYYY-MM-DD; default: today, UTC)")
+    parser.add_argument(
+        "--base-date",
+        type=date.fromisoformat,
+        default=None,
+        help="the data ends just before this day (YYYY-MM-DD; default: today, UTC)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    write_all(args.outdir, args.base_date or datetime.now(timezone.utc).date(), args.seed)
+    write_all(args.outdir, args.base_date or datetime.now(UTC).date(), args.seed)
 
 
 if __name__ == "__main__":

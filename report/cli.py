@@ -20,11 +20,18 @@ log = logging.getLogger("report")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m report", description=__doc__.split(":", 1)[1].strip())
-    parser.add_argument("--db", default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-                        help="DuckDB file, opened read-only (default: $DUCKDB_PATH or %(default)s)")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
+        help="DuckDB file, opened read-only (default: $DUCKDB_PATH or %(default)s)",
+    )
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="HTML file to write (default: %(default)s)")
-    parser.add_argument("--days", type=int, default=30,
-                        help="the time window: this many days up to the newest data (default: %(default)s)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=30,
+        help="the time window: this many days up to the newest data (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.days < 1:
         parser.error("--days must be at least 1")
@@ -39,8 +46,11 @@ def write_report(db: Path | str, out: Path, days: int) -> Path:
         sections = all_sections(warehouse, window)
     finally:
         warehouse.close()
-    page = render_page("ML analytics warehouse report",
-                       f"{Path(db).name}: {window.describe()} (the newest benchmark run or task start)", sections)
+    page = render_page(
+        "ML analytics warehouse report",
+        f"{Path(db).name}: {window.describe()} (the newest benchmark run or task start)",
+        sections,
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_text(page, encoding="utf-8")

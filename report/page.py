@@ -10,13 +10,15 @@ import functools
 import html
 import json
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import altair as alt
 import vl_convert
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:")
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:"
+)
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Empty:
     title: str = ""
 
 
-Block = Union[Tiles, Table, Chart, Empty]
+Block = Tiles | Table | Chart | Empty
 
 
 @dataclass
@@ -72,7 +74,8 @@ class Section:
 def vega_bundle() -> str:
     """vega-embed, Vega-Lite (the version Altair writes) and Vega as one classic script (~0.9 MB)."""
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
-    return vl_convert.javascript_bundle(vl_version=version)
+    # snippet=None is the default at run time (the global vegaEmbed, vegaLite, vega); the stub says required
+    return vl_convert.javascript_bundle(vl_version=version)  # type: ignore[call-arg]
 
 
 def _script_json(value: Any) -> str:
@@ -101,16 +104,23 @@ def render_table(table: Table) -> str:
         body.append(f"<tr>{''.join(cells)}</tr>")
     caption = f"<caption>{html.escape(table.caption)}</caption>" if table.caption else ""
     note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
-    return (f'<table data-table="{html.escape(table.name)}">{caption}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>{note}")
+    return (
+        f'<table data-table="{html.escape(table.name)}">{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{note}"
+    )
 
 
 def render_block(block: Block) -> str:
     if isinstance(block, Tiles):
-        return '<div class="tiles">' + "".join(
-            f'<div class="tile {t.tone}"><div class="value">{html.escape(t.value)}</div>'
-            f'<div class="label">{html.escape(t.label)}</div><div class="detail">{html.escape(t.detail)}</div></div>'
-            for t in block.tiles) + "</div>"
+        return (
+            '<div class="tiles">'
+            + "".join(
+                f'<div class="tile {t.tone}"><div class="value">{html.escape(t.value)}</div>'
+                f'<div class="label">{html.escape(t.label)}</div><div class="detail">{html.escape(t.detail)}</div></div>'
+                for t in block.tiles
+            )
+            + "</div>"
+        )
     if isinstance(block, Table):
         return render_table(block)
     if isinstance(block, Empty):
@@ -118,14 +128,18 @@ def render_block(block: Block) -> str:
         return f'{title}<p class="empty">{html.escape(block.message)}</p>'
     anchor = f' id="{html.escape(block.anchor)}"' if block.anchor else ""
     note = f'<p class="note">{html.escape(block.note)}</p>' if block.note else ""
-    return (f'<figure class="chart"{anchor}><h3>{html.escape(block.title)}</h3>'
-            f'<div class="vega" data-chart="{html.escape(block.name)}"></div>{note}</figure>')
+    return (
+        f'<figure class="chart"{anchor}><h3>{html.escape(block.title)}</h3>'
+        f'<div class="vega" data-chart="{html.escape(block.name)}"></div>{note}</figure>'
+    )
 
 
 def render_section(section: Section) -> str:
     blocks = "\n".join(render_block(b) for b in section.blocks)
-    return (f'<section id="{section.anchor}"><h2>{html.escape(section.title)}</h2>'
-            f'<p class="statement">{html.escape(section.statement)}</p>\n{blocks}</section>')
+    return (
+        f'<section id="{section.anchor}"><h2>{html.escape(section.title)}</h2>'
+        f'<p class="statement">{html.escape(section.statement)}</p>\n{blocks}</section>'
+    )
 
 
 STYLE = """

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,12 @@ class Warehouse:
             raise WarehouseError(f"{path}: cannot open read-only ({error}); is a writer holding it?") from error
         self.con.execute("set enable_progress_bar = false")
         self.path = path
-        self._relations = {f"{schema}.{name}" for schema, name in self.con.execute(
-            "select table_schema, table_name from information_schema.tables").fetchall()}
+        self._relations = {
+            f"{schema}.{name}"
+            for schema, name in self.con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
 
     def close(self) -> None:
         self.con.close()
@@ -59,7 +64,7 @@ class Warehouse:
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         cursor = self._execute(sql, params)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, map(_plain, row))) for row in cursor.fetchall()]
+        return [dict(zip(names, map(_plain, row), strict=True)) for row in cursor.fetchall()]
 
     def value(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         row = self._execute(sql, params).fetchone()
@@ -69,13 +74,19 @@ class Warehouse:
         """The ``days`` days up to the newest benchmark run or task start in the marts (not the clock, so
         a warehouse last fed a month ago still shows its last ``days`` days); now when both are empty.
         A run dated only by its load time (``run_at_source = 'loaded_at'``) does not move the window."""
-        newest = [self.value(sql) for relation, sql in (
-            ("marts.benchmark_results",
-             "select max(run_at) from marts.benchmark_results where run_at_source <> 'loaded_at'"),
-            ("marts.generator_tasks", "select max(started_at) from marts.generator_tasks"),
-        ) if self.has(relation)]
+        newest = [
+            self.value(sql)
+            for relation, sql in (
+                (
+                    "marts.benchmark_results",
+                    "select max(run_at) from marts.benchmark_results where run_at_source <> 'loaded_at'",
+                ),
+                ("marts.generator_tasks", "select max(started_at) from marts.generator_tasks"),
+            )
+            if self.has(relation)
+        ]
         newest = [moment for moment in newest if moment is not None]
-        end = max(newest) if newest else datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+        end = max(newest) if newest else datetime.now(UTC).replace(microsecond=0, tzinfo=None)
         return Window(start=end - timedelta(days=days), end=end, days=days)
 
 
@@ -87,6 +98,6 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "is_finite") and not isinstance(value, float):  # Decimal
         return float(value)
-    if isinstance(value, float) and value != value:  # NaN is not JSON
+    if isinstance(value, float) and math.isnan(value):  # NaN is not JSON
         return None
     return value

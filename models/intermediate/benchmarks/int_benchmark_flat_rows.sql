@@ -67,7 +67,7 @@ select
     coalesce(is_simulated, false)
     or coalesce(list_contains(simulated_hardware, {{ benchmark_hardware_type('hardware_type') }}), false)
         as is_simulated,
-    coalesce(success, lower(status) in ('success', 'completed', 'passed', 'ok'), true) as succeeded,
+    coalesce(success, {{ benchmark_status_succeeded('status') }}, true) as succeeded,
     coalesce(error_message, error) as error_message,
     'flat_result' as source_format
 from fields

@@ -105,9 +105,9 @@ typed as (
             {{ json_to_double("config_entry['value'] -> '$.iterations'") }}
         ) as integer) as iterations,
         {{ json_to_double("config_entry['value'] -> '$.total_time'") }} as total_time_seconds,
-        lower(coalesce(
-            config_entry['value'] ->> '$.status', hardware_entry['value'] ->> '$.status'
-        )) in ('completed', 'success') as succeeded,
+        {{ benchmark_status_succeeded(
+            "coalesce(config_entry['value'] ->> '$.status', hardware_entry['value'] ->> '$.status')"
+        ) }} as succeeded,
         config_entry['value'] ->> '$.error' as error_message
     from configs
     where json_type(config_entry['value']) = 'OBJECT'

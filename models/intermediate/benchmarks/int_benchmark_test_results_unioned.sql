@@ -48,7 +48,7 @@ select
     test_type::varchar as test_type,
     test_case::varchar as test_case,
     status::varchar as status,
-    case status when 'passed' then true when 'failed' then false end as success,
+    case status when 'passed' then true when 'failed' then false end as succeeded,
     error_message::varchar as error_message,
     execution_time_seconds::double as execution_time_seconds,
     memory_usage_mb::double as memory_usage_mb,

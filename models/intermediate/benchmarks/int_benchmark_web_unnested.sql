@@ -45,7 +45,7 @@ typed as (
         or coalesce({{ json_to_boolean("results.result -> '$.is_simulated'") }}, false)
         or coalesce({{ json_to_boolean("results.result -> '$.platform_support.simulated'") }}, false)
             as is_flagged_simulated,
-        lower(results.result ->> '$.status') in ('success', 'completed', 'passed') as succeeded,
+        {{ benchmark_status_succeeded("results.result ->> '$.status'") }} as succeeded,
         coalesce(results.result ->> '$.error', results.result ->> '$.error_message') as error_message
     from results
     inner join documents

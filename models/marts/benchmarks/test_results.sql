@@ -27,7 +27,7 @@ select
     tests.test_type,
     tests.test_case,
     tests.status,
-    tests.success,
+    tests.succeeded,
     tests.error_message,
     tests.execution_time_seconds,
     tests.memory_usage_mb,
