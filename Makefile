@@ -43,6 +43,7 @@ test: $(READY)
 
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
 bench: $(READY)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(READY)
