@@ -17,7 +17,7 @@ import duckdb
 import pytest
 import yaml
 
-from conftest import ROOT, query, run_dbt, write
+from conftest import ROOT, query, readme_code_blocks, run_dbt, write
 
 DAY = datetime(2026, 10, 1, 2, 0)
 MARTS = ("+performance_alerts", "+performance_regressions", "+performance_change_points")
@@ -192,6 +192,20 @@ def test_regressions_judge_the_latest_run_only(warehouse):
     assert got == [("drop", "throughput", 70.0, 6, 100.0, "regression", "critical", 7),
                    ("few", "throughput", 50.0, 2, 100.0, "insufficient_baseline", "not_judged", 3),
                    ("noise", "throughput", 97.0, 6, 100.0, "stable", "none", 7)]
+
+
+def test_the_readmes_alert_history_finds_the_drop(warehouse):
+    """The README's queries of performance_alerts and performance_change_points run here; its alert
+    history of a series (the model's name replaced) finds the planted drop."""
+    db, *_ = warehouse
+    statements = [q.strip() for block in readme_code_blocks("sql") for q in block.split(";")
+                  if "marts.performance_alerts" in q or "marts.performance_change_points" in q]
+    history = [q for q in statements if q.startswith("select run_at, metric")]
+    assert len(statements) >= 3 and len(history) == 1
+    for sql in statements:
+        query(db, sql)
+    assert query(db, history[0].replace("'bert-base-uncased'", "'drop'")) == [
+        (DAY + timedelta(days=6), "throughput", 100.0, 6, 70.0, -30.0, -19.0, True, "critical", "c2")]
 
 
 def test_history_annotations_and_full_refresh(warehouse, tmp_path):
