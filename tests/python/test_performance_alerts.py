@@ -205,7 +205,7 @@ def test_the_readmes_alert_history_finds_the_drop(warehouse):
     for sql in statements:
         query(db, sql)
     assert query(db, history[0].replace("'bert-base-uncased'", "'drop'")) == [
-        (DAY + timedelta(days=6), "throughput", 100.0, 6, 70.0, -30.0, -19.0, True, "critical", "c2")]
+        (DAY + timedelta(days=6), "throughput", 100.0, 6, 70.0, -30.0, -21.2, True, "critical", "c2")]
 
 
 def test_history_annotations_and_full_refresh(warehouse, tmp_path):
