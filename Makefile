@@ -58,6 +58,7 @@ test: lint
 
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
 bench: $(READY)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The same checks as .pre-commit-config.yaml; config in pyproject.toml and .sqlfluff.

@@ -30,7 +30,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -38,7 +38,9 @@ from typing import Callable
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
 import generate  # noqa: E402  (bench/generate.py, beside this file)
+import planted_series  # noqa: E402  (tests/python/planted_series.py: the change-point quality test's series)
 
 log = logging.getLogger("bench")
 
@@ -46,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 DBT = str(VENV_BIN / "dbt") if (VENV_BIN / "dbt").exists() else "dbt"
-SECTIONS = ["ingest", "array", "small-files", "memory", "dedup", "dbt", "queries"]
+SECTIONS = ["ingest", "array", "small-files", "memory", "dedup", "dbt", "queries", "detectors", "alerts-cost"]
 
 # The issue's sizes; --scale multiplies every one of them.
 INGEST_RECORDS = 1_000_000
@@ -66,6 +68,15 @@ SMALL_FILES_MIN_RECORDS_PER_S = 50_000
 MEMORY_MAX_BYTES = 1 << 30
 DEDUP_MAX_RATIO = 1.5
 DBT_MAX_RATIO = 0.10
+ALERTS_MAX_ADDED = 0.20  # performance_alerts + performance_change_points: at most +20% to an incremental build
+DETECTOR_MIN_SCORE = 0.9  # precision and recall (tests/python/test_change_point_quality.py asserts the same)
+PLANTED_COUNT, PLANTED_SEED = 240, 19  # the quality test's series
+# Apache Otava (PyPI apache-otava, the optional extra `bench`): its defaults, and with our minimum change
+OTAVA_SETTINGS = {"defaults (window 50, p ≤ 0.001)": {},
+                  "min_magnitude 0.03 (our 3% minimum change)": {"min_magnitude": 0.03}}
+ALERT_MARTS = ["performance_alerts", "performance_change_points"]
+# the nightly build the README recommends (unit tests and audits left out)
+NIGHTLY = ["--exclude-resource-type", "unit_test", "--exclude", "tag:audit"]
 COMMAND_TIMEOUT_S = 6 * 3600
 
 # The baseline: DuckDB's own reader landing the same input into a table, in a fresh python process.
@@ -488,11 +499,11 @@ class Bench:
 
     # ---- dbt
 
-    def dbt_build(self, db: Path, full_refresh: bool, name: str) -> dict:
-        """Run ``dbt build`` on ``db``; return its wall time, model time sum and failures."""
+    def dbt_build(self, db: Path, full_refresh: bool, name: str, args: list[str] | None = None) -> dict:
+        """Run ``dbt build [args]`` on ``db``; return its wall time, model time sum and failures."""
         target = self.work / "dbt-target"
         command = [DBT, "build", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
-                   "--target-path", str(target), "--log-path", str(self.work / "dbt-logs")]
+                   "--target-path", str(target), "--log-path", str(self.work / "dbt-logs"), *(args or [])]
         if full_refresh:
             command.append("--full-refresh")
         results_file = target / "run_results.json"
@@ -511,6 +522,7 @@ class Bench:
         return {
             "wall": m.seconds, "returncode": m.returncode, "log": m.log_path,
             "model_seconds": sum(r["execution_time"] for r in models if r["status"] == "success"),
+            "model_times": {r["unique_id"].split(".")[-1]: r["execution_time"] for r in models},
             "models": len(models), "bad_models": bad_models, "bad": bad,
             "slowest": sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in models),
                               reverse=True)[:5],
@@ -678,6 +690,138 @@ class Bench:
                 f"query | p50 {ref50:.1f} ms of {len(reference_runs)} runs | |")
         finally:
             con.close()
+
+    # ---- change-point detectors: ours (performance_change_points) beside Apache Otava
+
+    def section_detectors(self) -> None:
+        try:
+            import otava.analysis  # noqa: F401  (the optional extra `bench`; make bench installs it)
+        except ImportError as err:
+            raise RuntimeError("apache-otava is not installed: pip install -e '.[bench]' (make bench does)") from err
+        otava_change_points = otava.analysis.compute_change_points
+        series = planted_series.generate(PLANTED_COUNT, seed=PLANTED_SEED)
+        source = planted_series.write_results(series, self.data / f"planted-{PLANTED_COUNT}-s{PLANTED_SEED}.ndjson")
+        what = f"{len(series)} planted series (seed {PLANTED_SEED}, {sum(len(s.values) for s in series):,} runs)"
+        db = fresh(self.dbs / "planted.duckdb")
+        self.ingest_into(db, [source], "planted-ingest")
+        ours, builds = None, []
+        for rep in range(self.repeat):  # full refresh: the detector over every run of every series
+            builds.append(self.dbt_build(db, True, f"planted-build-{rep}",
+                                         ["-s", "+performance_change_points", "--indirect-selection", "cautious", *NIGHTLY]))
+            if self.build_problem(builds[-1]):
+                raise RuntimeError(self.build_problem(builds[-1]))
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            found: dict[str, list[int]] = {}
+            for name, run in con.execute(
+                    "select model_name, date_diff('day', ?::timestamp, changed_at) from marts.performance_change_points "
+                    "where metric = 'throughput'", [planted_series.START.replace(tzinfo=None)]).fetchall():
+                found.setdefault(name, []).append(run)
+        finally:
+            con.close()
+        ours = planted_series.score(series, found)
+        detector_models = ("int_performance_series_tails", "performance_change_points")
+        our_seconds = median([sum(b["model_times"][m] for m in detector_models) for b in builds])
+        for label, settings in OTAVA_SETTINGS.items():
+            runs, theirs = [], None
+            for _ in range(self.repeat):
+                started = time.perf_counter()
+                detected = {s.name: [int(cp.index) for cp in otava_change_points(s.values, **settings)[0]]
+                            for s in series}
+                runs.append(time.perf_counter() - started)
+                theirs = planted_series.score(series, detected)
+            self.results.details.append(f"| detectors: Apache Otava {label} on {what} | seconds | "
+                                        + ", ".join(f"{r:.3f}" for r in runs) + " | |")
+            self.results.add(Row(
+                "detectors", f"precision / recall / F1 on {what}: ours vs Apache Otava {label}",
+                f"{ours.precision:.3f} / {ours.recall:.3f} / {ours.f1:.3f}",
+                f"{theirs.precision:.3f} / {theirs.recall:.3f} / {theirs.f1:.3f}", f"F1 {ours.f1 / theirs.f1:.2f}×",
+                f"precision and recall ≥ {DETECTOR_MIN_SCORE:g} (ours)",
+                verdict(min(ours.precision, ours.recall) >= DETECTOR_MIN_SCORE),
+                f"ours: {ours.true_positives} true, {ours.false_positives} false detections, "
+                f"{ours.found_required} of {ours.required} required changes found; Otava: {theirs.true_positives} "
+                f"true, {theirs.false_positives} false, {theirs.found_required} of {theirs.required}; a detection "
+                f"within {planted_series.MATCH_RUNS} runs of a planted change counts"))
+            self.results.add(Row(
+                "detectors", f"time to find the change points of {what}: ours vs Apache Otava {label}",
+                fmt_s(our_seconds), fmt_s(median(runs)), fmt_ratio(our_seconds / median(runs)),
+                "— (none in the issue)", "n/a",
+                "ours: dbt execution_time of int_performance_series_tails (which also judges every run for "
+                "the alerts) + performance_change_points, full refresh, median of "
+                f"{len(builds)}; dbt wall {fmt_s(median([b['wall'] for b in builds]))}. Otava: "
+                "otava.analysis.compute_change_points per series, in this process"))
+        self.results.details.append(
+            f"| detectors: ours on {what} | model seconds (tails + change points) | "
+            + ", ".join(f"{sum(b['model_times'][m] for m in detector_models):.3f}" for b in builds)
+            + " | dbt wall s: " + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+
+    # ---- what performance_alerts and performance_change_points add to an incremental build
+
+    def section_alerts_cost(self) -> None:
+        sizes = []
+        for size in DBT_SIZES:
+            n = self.n_dbt(size)
+            label = f"performance_alerts + performance_change_points in an incremental dbt build, {n:,} benchmark rows +1%"
+            try:
+                sizes.append((n, self.alerts_cost(n, label)))
+            except Exception as err:
+                self.fail("alerts-cost", label, err)
+        if len(sizes) == 2:
+            (n1, t1), (n2, t2) = sizes
+            self.results.add(Row(
+                "alerts-cost", f"their incremental time as history grows {n1:,} → {n2:,} benchmark rows",
+                fmt_ratio(t2 / t1) if t1 else "n/a", "", "", "flat", verdict(t1 > 0 and t2 / t1 <= 1.5),
+                "execution_time of the two marts at the larger size / at the smaller ('meets' up to 1.5×)"))
+
+    def alerts_cost(self, n: int, label: str) -> float:
+        """n benchmark rows (no events) built once; per repetition: restore, +1% rows, the nightly build
+        with the two marts, restore, +1%, the same build without them. Returns their median model time."""
+        delta = max(1, round(n * DBT_APPEND))
+        rows = self.benchmarks_file(n)
+        # a night's new runs, dated after every stored run (benchmarks_file's continuation is dated in the
+        # last 1% of the year, before the newest stored runs: late runs, which gather a series again)
+        after = datetime.now(timezone.utc).date() + timedelta(days=7)
+        delta_rows = self._cached(f"benchmarks-{delta}-s1-from{n}-{after}.ndjson",
+                                  lambda p: generate.benchmarks(p, delta, first_row=n, base=after))
+        db = self.dbs / f"alerts-{n}.duckdb"
+        snapshot = self.dbs / f"alerts-{n}.snapshot"
+        saved = snapshot.with_suffix(".saved")
+        digest = code_digest(["ingest", "models", "macros", "seeds", "dbt_project.yml", "profiles.yml"])
+        if not saved.exists() or saved.read_text().strip() != digest:
+            self.ingest_into(fresh(db), [rows], f"alerts-{n}-ingest")
+            setup = self.dbt_build(db, True, f"alerts-{n}-setup", NIGHTLY)
+            if self.build_problem(setup):
+                raise RuntimeError(self.build_problem(setup))
+            copy_db(db, snapshot)
+            saved.write_text(digest)
+        with_marts, without = [], []
+        for rep in range(self.dbt_repeat):
+            for side, extra in (("with", []), ("without", ["--exclude", *ALERT_MARTS])):
+                copy_db(snapshot, db)
+                self.ingest_into(db, [delta_rows], f"alerts-{n}-append-{side}-{rep}")
+                build = self.dbt_build(db, False, f"alerts-{n}-{side}-{rep}", NIGHTLY + extra)
+                if self.build_problem(build):
+                    raise RuntimeError(self.build_problem(build))
+                (with_marts if side == "with" else without).append(build)
+        theirs = median([sum(b["model_times"][m] for m in ALERT_MARTS) for b in with_marts])
+        tails = median([b["model_times"]["int_performance_series_tails"] for b in with_marts])
+        mine, base = median([b["model_seconds"] for b in with_marts]), median([b["model_seconds"] for b in without])
+        added = mine / base - 1 if base else float("nan")
+        self.results.add(Row(
+            "alerts-cost", label, fmt_s(mine), fmt_s(base) + " (without the two)", f"{added:+.0%}",
+            f"≤ +{ALERTS_MAX_ADDED:.0%}", verdict(added <= ALERTS_MAX_ADDED),
+            f"sum of model execution_time of `dbt build {' '.join(NIGHTLY)}` after +{delta:,} rows, with and "
+            f"without `--exclude {' '.join(ALERT_MARTS)}`; the two marts themselves: {fmt_s(theirs)} "
+            f"({theirs / mine:.0%} of the build); int_performance_series_tails, which performance_regressions "
+            f"needs too: {fmt_s(tails)}; dbt wall: with {fmt_s(median([b['wall'] for b in with_marts]))}, "
+            f"without {fmt_s(median([b['wall'] for b in without]))}; no generator events; the new runs dated "
+            "after every stored run"))
+        for side, builds in (("with", with_marts), ("without", without)):
+            self.results.details.append(
+                f"| alerts-cost at {n:,} rows | {side}: sum of model execution_time | "
+                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds) + " | dbt wall s: "
+                + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+        return theirs
 
     # ---- running
 

@@ -3,9 +3,10 @@
 {%- set min_baseline_runs = var('regression_min_baseline_runs', 5) | int -%}
 {%- set threshold_pct = var('regression_threshold_pct', 10) | float -%}
 {%- set z_threshold = var('regression_z_threshold', 3) | float -%}
-{%- set back_runs = var('change_point_back_runs', 8) | int -%}
-{%- set forward_runs = var('change_point_forward_runs', 8) | int -%}
-{%- set min_segment_runs = var('change_point_min_segment_runs', 6) | int -%}
+{#- each window holds at least one run, each segment at least one -#}
+{%- set back_runs = [var('change_point_back_runs', 8) | int, 1] | max -%}
+{%- set forward_runs = [var('change_point_forward_runs', 8) | int, 1] | max -%}
+{%- set min_segment_runs = [var('change_point_min_segment_runs', 6) | int, 1] | max -%}
 {%- set t_threshold = var('change_point_t_threshold', 4) | float -%}
 {%- set min_change_pct = var('change_point_min_change_pct', 3) | float -%}
 {%- set min_fit_ratio = var('change_point_min_step_fit_ratio', 1.5) | float -%}
@@ -135,7 +136,9 @@ with_epochs as (
         combined.*,
         (
             select count(*) from expected_changes
-            where expected_changes.tail_id = combined.tail_id and expected_changes.starts_at <= combined.run_at
+            where
+                expected_changes.tail_id = combined.tail_id
+                and expected_changes.starts_at <= combined.run_at
         ) as epoch
     from combined
 ),
@@ -203,7 +206,9 @@ tested as (
         -- squared error of one straight line through both windows: a slow drift fits it as well as a step
         (span_runs - 1) * span_variance * (1 - coalesce(span_correlation, 0) ^ 2) as trend_sse,
         case
-            when epoch_run_number <= {{ min_segment_runs }} or runs_from_here < {{ min_segment_runs }} then null
+            when
+                epoch_run_number <= {{ min_segment_runs }} or runs_from_here < {{ min_segment_runs }}
+                then null
             when (back_runs - 1) * back_variance + (forward_runs - 1) * forward_variance = 0
                 then case when forward_mean <> back_mean then 'infinity'::double else 0 end
             else abs(forward_mean - back_mean) / sqrt(
@@ -220,16 +225,19 @@ tested as (
 local_maxima as (
     select
         *,
-        t_statistic = max(t_statistic) over (
+        -- ties: the earliest
+        t_statistic = max(t_statistic) over around_window
+        and t_statistic > coalesce(max(t_statistic) over before_window, -1) as is_local_maximum
+    from tested
+    window
+        around_window as (
             partition by tail_id, epoch order by {{ run_order }}
             rows between {{ radius }} preceding and {{ radius }} following
-        )
-        -- ties: the earliest
-        and t_statistic > coalesce(max(t_statistic) over (
+        ),
+        before_window as (
             partition by tail_id, epoch order by {{ run_order }}
             rows between {{ radius }} preceding and 1 preceding
-        ), -1) as is_local_maximum
-    from tested
+        )
 ),
 
 found_change_points as (
@@ -259,8 +267,8 @@ found_change_points as (
         -- the stored change points the new values cannot change
         select * from (
             select
-                tail_id,
-                unnest(change_points) as change_point
+                stored_tails.tail_id,
+                unnest(stored_tails.change_points) as change_point
             from stored_tails
         ) as stored_change_points
         where not exists (
@@ -275,11 +283,16 @@ found_change_points as (
 
 change_point_lists as (
     select
-        tail_id,
-        list(change_point order by change_point.changed_at, change_point.load_id, change_point.record_index)
-            as change_points
+        found_change_points.tail_id,
+        list(
+            found_change_points.change_point
+            order by
+                found_change_points.change_point.changed_at,
+                found_change_points.change_point.load_id,
+                found_change_points.change_point.record_index
+        ) as change_points
     from found_change_points
-    group by tail_id
+    group by found_change_points.tail_id
 ),
 
 judged as (

@@ -18,39 +18,41 @@ with changed_tails as (
 
 judged_runs as (
     select
-        changed_tails.* exclude (judgements),
+        changed_tails.*,
         unnest(changed_tails.judgements) as judged
     from changed_tails
 )
 
 select
-    md5(series_id || '|' || metric || '|' || judged.result_id) as alert_id,
-    series_id,
-    model_name,
-    hardware_type,
-    batch_size,
-    precision,
-    sequence_length,
-    test_case,
-    image_size,
-    audio_length_seconds,
-    metric,
-    direction,
-    judged.result_id,
-    judged.load_id,
-    judged.run_at,
-    judged.current_value,
-    judged.baseline_mean,
-    judged.baseline_stddev,
-    judged.baseline_runs::bigint as baseline_runs,
-    judged.change_pct,
-    judged.z_score,
-    judged.judgement = 'regression' as is_regression,
-    judged.judgement = 'improvement' as is_improvement,
-    judged.severity,
-    judged.commit_sha,
-    judged.branch,
-    judged.machine_name,
-    judged.ci_run_id
+    md5(
+        judged_runs.series_id || '|' || judged_runs.metric || '|' || judged_runs.judged.result_id
+    ) as alert_id,
+    judged_runs.series_id,
+    judged_runs.model_name,
+    judged_runs.hardware_type,
+    judged_runs.batch_size,
+    judged_runs.precision,
+    judged_runs.sequence_length,
+    judged_runs.test_case,
+    judged_runs.image_size,
+    judged_runs.audio_length_seconds,
+    judged_runs.metric,
+    judged_runs.direction,
+    judged_runs.judged.result_id,
+    judged_runs.judged.load_id,
+    judged_runs.judged.run_at,
+    judged_runs.judged.current_value,
+    judged_runs.judged.baseline_mean,
+    judged_runs.judged.baseline_stddev,
+    judged_runs.judged.baseline_runs::bigint as baseline_runs,
+    judged_runs.judged.change_pct,
+    judged_runs.judged.z_score,
+    judged_runs.judged.judgement = 'regression' as is_regression,
+    judged_runs.judged.judgement = 'improvement' as is_improvement,
+    judged_runs.judged.severity,
+    judged_runs.judged.commit_sha,
+    judged_runs.judged.branch,
+    judged_runs.judged.machine_name,
+    judged_runs.judged.ci_run_id
 from judged_runs
-where judged.judgement in ('regression', 'improvement')
+where judged_runs.judged.judgement in ('regression', 'improvement')

@@ -7,36 +7,40 @@ with tails as (
     where tail_id not in ({{ ignored_tails() }})
 ),
 
-change_points as (
+detected as (
     select
-        tails.* exclude (change_points),
+        tails.*,
         unnest(tails.change_points) as change_point
     from tails
 )
 
 select
-    md5(series_id || '|' || metric || '|' || change_point.result_id) as change_point_id,
-    series_id,
-    model_name,
-    hardware_type,
-    batch_size,
-    precision,
-    sequence_length,
-    test_case,
-    image_size,
-    audio_length_seconds,
-    metric,
-    direction,
-    change_point.result_id,
-    change_point.changed_at,
-    change_point.before_value,
-    change_point.after_value,
-    change_point.change_pct,
+    md5(
+        detected.series_id || '|' || detected.metric || '|' || detected.change_point.result_id
+    ) as change_point_id,
+    detected.series_id,
+    detected.model_name,
+    detected.hardware_type,
+    detected.batch_size,
+    detected.precision,
+    detected.sequence_length,
+    detected.test_case,
+    detected.image_size,
+    detected.audio_length_seconds,
+    detected.metric,
+    detected.direction,
+    detected.change_point.result_id,
+    detected.change_point.changed_at,
+    detected.change_point.before_value,
+    detected.change_point.after_value,
+    detected.change_point.change_pct,
     case
-        when direction = 'higher_is_better' then change_point.change_pct < 0 else change_point.change_pct > 0
+        when detected.direction = 'higher_is_better'
+            then detected.change_point.change_pct < 0
+        else detected.change_point.change_pct > 0
     end as is_regression,
-    change_point.statistic,
+    detected.change_point.statistic,
     {{ var('change_point_t_threshold', 4) | float }}::double as threshold,
-    change_point.runs_before::bigint as runs_before,
-    change_point.runs_after::bigint as runs_after
-from change_points
+    detected.change_point.runs_before::bigint as runs_before,
+    detected.change_point.runs_after::bigint as runs_after
+from detected

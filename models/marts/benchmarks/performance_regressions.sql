@@ -13,42 +13,44 @@
 
 with changed_tails as (
     select
-        *,
-        judgements[-1] as latest,
-        list_reverse(list_filter(tail_values, lambda v: v.epoch = tail_values[-1].epoch)) as epoch_values
-    from {{ ref('int_performance_series_tails') }}
+        tails.*,
+        tails.judgements[-1] as latest,
+        list_reverse(
+            list_filter(tails.tail_values, lambda v: v.epoch = tails.tail_values[-1].epoch)
+        ) as epoch_values
+    from {{ ref('int_performance_series_tails') }} as tails
     where
-        tail_version > {{ tails_version_watermark() }}
-        and tail_id not in ({{ ignored_tails() }})
+        tails.tail_version > {{ tails_version_watermark() }}
+        and tails.tail_id not in ({{ ignored_tails() }})
 )
 
 select
-    tail_id as regression_id,
-    series_id,
-    model_name,
-    hardware_type,
-    batch_size,
-    precision,
-    sequence_length,
-    test_case,
-    image_size,
-    audio_length_seconds,
-    metric,
-    direction,
-    latest.result_id as current_result_id,
-    latest.run_at as current_run_at,
-    latest.current_value,
-    latest.baseline_mean,
-    latest.baseline_stddev,
-    latest.baseline_runs::bigint as baseline_runs,
-    latest.change_pct,
-    latest.z_score,
-    latest.judgement <> 'insufficient_baseline' as is_judged,
-    latest.judgement,
-    latest.judgement = 'regression' as is_regression,
-    latest.severity,
+    changed_tails.tail_id as regression_id,
+    changed_tails.series_id,
+    changed_tails.model_name,
+    changed_tails.hardware_type,
+    changed_tails.batch_size,
+    changed_tails.precision,
+    changed_tails.sequence_length,
+    changed_tails.test_case,
+    changed_tails.image_size,
+    changed_tails.audio_length_seconds,
+    changed_tails.metric,
+    changed_tails.direction,
+    changed_tails.latest.result_id as current_result_id,
+    changed_tails.latest.run_at as current_run_at,
+    changed_tails.latest.current_value,
+    changed_tails.latest.baseline_mean,
+    changed_tails.latest.baseline_stddev,
+    changed_tails.latest.baseline_runs::bigint as baseline_runs,
+    changed_tails.latest.change_pct,
+    changed_tails.latest.z_score,
+    changed_tails.latest.judgement <> 'insufficient_baseline' as is_judged,
+    changed_tails.latest.judgement,
+    changed_tails.latest.judgement = 'regression' as is_regression,
+    changed_tails.latest.severity,
     list_transform(
-        epoch_values[1:{{ window_runs + 1 }}],
+        changed_tails.epoch_values[1:{{ window_runs + 1 }}],
         v -> {
             'metric_value': v.metric_value,
             'result_id': v.result_id,
@@ -57,5 +59,5 @@ select
             'record_index': v.record_index
         }
     ) as recent_values,
-    last_load_id
+    changed_tails.last_load_id
 from changed_tails
