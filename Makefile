@@ -12,7 +12,7 @@ DEMO_DATA := data/example
 # or interrupted install is retried by the next make instead of being taken as ready.
 READY := $(VENV)/.installed
 
-.PHONY: demo test lint build bench clean distclean report
+.PHONY: demo test lint build bench clean distclean report lake-extensions
 
 $(READY): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test: $(READY)
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.
 bench: $(READY)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# DuckLake (DUCKDB_PATH=ducklake:postgres:...): its extensions from their wheels, installed offline
+# into .duckdb_extensions (every connection of ingest, the report and dbt reads them from there).
+lake-extensions: $(READY)
+	$(BIN)/pip install --quiet -e '.[dev,lake]'
+	$(BIN)/python -m ingest.lake install-extensions
 
 lint: $(READY)
 	$(BIN)/sqlfluff lint models macros tests
