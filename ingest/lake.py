@@ -91,7 +91,7 @@ def connect_lake(db: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached as ``lake`` and in use."""
     con = open_duckdb(":memory:")
     try:
-        con.execute(f"attach {sql_string(db)} as {LAKE_ALIAS}{attach_options(read_only)}")
+        _attach(con, db, read_only)
     except duckdb.Error as err:
         con.close()
         reason = str(err).splitlines()[0]
@@ -101,6 +101,26 @@ def connect_lake(db: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con.execute(f"use {LAKE_ALIAS}")
     con.execute(f"set ducklake_max_retry_count = {MAX_RETRY_COUNT}")
     return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, db: str, read_only: bool) -> None:
+    """ATTACH the lake. The first ATTACH of a new catalog creates DuckLake's own tables in it: when
+    several processes do that at once, all but one fail on PostgreSQL's unique names and attach
+    again (bounded, jittered), now to the catalog the winner created."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            con.execute(f"attach {sql_string(db)} as {LAKE_ALIAS}{attach_options(read_only)}")
+            return
+        except duckdb.Error as err:
+            text = str(err).lower()
+            if attempt == COMMIT_ATTEMPTS or not ("duplicate key" in text or "already exists" in text):
+                raise
+            pause(attempt)
+
+
+def pause(attempt: int) -> None:
+    """A jittered, growing pause before the next attempt (the writers that collided spread out)."""
+    time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2 ** attempt, MAX_PAUSE_SECONDS)))
 
 
 def prepare_lake(con: duckdb.DuckDBPyConnection) -> None:
@@ -127,7 +147,7 @@ def retry_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> 
             if attempt == COMMIT_ATTEMPTS or not is_conflict(err):
                 raise
             log.debug("commit conflicted with another writer (attempt %d): %s", attempt, err)
-            time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2 ** attempt, MAX_PAUSE_SECONDS)))
+            pause(attempt)
     raise AssertionError("unreachable")
 
 
