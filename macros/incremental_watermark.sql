@@ -47,15 +47,15 @@
 
 
 {#-
-    Post-hook: the calling model has read every load of `input` up to its largest load_id. A MERGE,
-    not INSERT OR REPLACE, which needs the primary key (DuckLake has none).
+    Post-hook: the calling model has read every load of `input` up to its largest load_id (or other
+    `column`). A MERGE, not INSERT OR REPLACE, which needs the primary key (DuckLake has none).
 -#}
-{% macro record_watermark(input) -%}
+{% macro record_watermark(input, column='load_id') -%}
     merge into {{ watermark_table() }} as recorded
     using (
         select
             '{{ this.identifier }}' as model_name,
-            coalesce(max(load_id), -1) as read_through_load_id,
+            coalesce(max({{ column }}), -1) as read_through_load_id,
             now() as recorded_at
         from {{ input }}
     ) as reached

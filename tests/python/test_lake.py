@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import ROOT, minified, run_ingest, write
+from conftest import ROOT, dbt_invocation, minified, run_dbt, run_ingest, write
 from ingest import lake
 from postgres import Postgres, missing_reason, skip_or_fail
+from test_incremental import snapshot
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -124,3 +125,76 @@ def test_eight_writers_at_once_land_every_document_exactly_once(lake_env, tmp_pa
     assert len(loads) == sum(len(files) for files in plan)
     assert sum(row[4] for row in loads) == rejects
     assert sum(row[1] for row in loads) == sum(len(f.read_text().splitlines()) for files in plan for f in files)
+
+
+def run_dbt_on(env: dict[str, str], work: Path, *args: str) -> None:
+    """The real dbt on the lake of ``env`` (the profile's lake target), artifacts under ``work``."""
+    command, dbt_env = dbt_invocation(env["DUCKDB_PATH"], work, *args)
+    proc = subprocess.run(command, cwd=ROOT, env={**dbt_env, **env}, capture_output=True, text=True,
+                          timeout=3600)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+
+
+def lake_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [name for (name,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = 'lake' "
+        "and table_schema = 'marts' order by table_name").fetchall()]
+
+
+def copy_lake_marts(env: dict[str, str], side: Path) -> None:
+    """Copy every mart of the lake into a table of a DuckDB file, to compare after the next build."""
+    con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
+    try:
+        con.execute(f"attach '{side}' as side")
+        for mart in lake_marts(con):
+            con.execute(f"create table side.{mart} as select * from marts.{mart}")
+    finally:
+        con.close()
+
+
+def lake_differences(env: dict[str, str], side: Path) -> dict[str, tuple[int, int]]:
+    """Per mart: rows only on the lake, rows only in ``side`` (except all, both ways); a mart
+    missing on either side counts as all of its rows."""
+    con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
+    try:
+        con.execute(f"attach '{side}' as side (read_only)")
+        on_side = {name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'side'").fetchall()}
+        found = {}
+        for mart in sorted(set(lake_marts(con)) | on_side):
+            if mart not in on_side or mart not in lake_marts(con):
+                found[mart] = ("missing",)
+                continue
+            only_lake, only_side = (con.execute(f"select count(*) from (select * from {a} except all "
+                                                f"select * from {b})").fetchone()[0]
+                                    for a, b in ((f"marts.{mart}", f"side.{mart}"),
+                                                 (f"side.{mart}", f"marts.{mart}")))
+            if only_lake or only_side:
+                found[mart] = (only_lake, only_side)
+        return found
+    finally:
+        con.close()
+
+
+def test_dbt_on_the_lake_builds_the_marts_of_the_file_and_incremental_equals_full_refresh(lake_env, tmp_path):
+    file_db = tmp_path / "file.duckdb"
+    assert run_ingest(file_db, FIXTURES).returncode == 0
+    landed = run_ingest(None, FIXTURES, env=lake_env)
+    assert landed.returncode == 0, landed.stderr
+    assert lake_query(lake_env, "select count(*) from raw.loads") == [(3,)]
+
+    run_dbt_on(lake_env, tmp_path / "lake", "build")  # every data test passes on the lake too
+    build = run_dbt(file_db, tmp_path / "file", "build")
+    assert build.returncode == 0, build.stdout[-5000:]
+    file_marts = snapshot(file_db, tmp_path, "file_marts")
+    assert lake_differences(lake_env, file_marts) == {}
+    assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [(40,)]
+
+    # new loads: late events, a duplicate, tombstones, restarts; an incremental run, then a full refresh
+    assert run_ingest(None, ROOT / "tests" / "fixtures_late", env=lake_env).returncode == 0
+    run_dbt_on(lake_env, tmp_path / "lake", "run")
+    incremental = tmp_path / "lake_incremental.duckdb"
+    copy_lake_marts(lake_env, incremental)
+    run_dbt_on(lake_env, tmp_path / "lake", "run", "--full-refresh")
+    assert lake_differences(lake_env, incremental) == {}
+    assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [(50,)]

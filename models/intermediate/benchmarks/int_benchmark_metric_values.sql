@@ -17,6 +17,8 @@ measured_metrics as (
             precision,
             sequence_length,
             test_case,
+            image_size,
+            audio_length_seconds,
             result_id,
             run_at,
             load_id,
