@@ -66,7 +66,7 @@ def common_arguments() -> argparse.ArgumentParser:
     """Options every ingest command shares: which database, how long to wait for it, how loud."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--db", default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-                        help="DuckDB file (default: $DUCKDB_PATH or %(default)s)")
+                        help="DuckDB file or ducklake:postgres:<dsn> (default: $DUCKDB_PATH or %(default)s)")
     parser.add_argument("--lock-timeout", type=seconds, default=300.0, metavar="SECONDS",
                         help="how long to wait for another writer to release the file "
                              "(default: %(default)s)")

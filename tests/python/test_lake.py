@@ -19,6 +19,7 @@ import pytest
 
 from conftest import ROOT, dbt_invocation, minified, run_dbt, run_ingest, write
 from ingest import lake
+from ingest.maintain import maintain
 from postgres import Postgres, missing_reason, skip_or_fail
 from test_incremental import snapshot
 
@@ -176,6 +177,24 @@ def lake_differences(env: dict[str, str], side: Path) -> dict[str, tuple[int, in
         con.close()
 
 
+def check_readers(env: dict[str, str], file_db: Path, work: Path) -> None:
+    """The export, the CI gate and the report read the lake as they read the file."""
+    for name, db in (("lake", env["DUCKDB_PATH"]), ("file", str(file_db))):
+        tool_env = {**process_env(env), "DUCKDB_PATH": db}
+        export = subprocess.run([sys.executable, "-m", "ingest.export", str(work / f"export_{name}"),
+                                 "--format", "json"], cwd=ROOT, env=tool_env, capture_output=True, text=True)
+        assert export.returncode == 0, export.stderr
+        gate = subprocess.run([sys.executable, "-m", "ingest.gate", "--label", "commit=none"], cwd=ROOT,
+                              env=tool_env, capture_output=True, text=True)
+        assert gate.returncode == 2 and "no load carries the labels commit=none" in gate.stderr, gate.stderr
+    assert ((work / "export_lake" / "generator_export.json").read_text()
+            == (work / "export_file" / "generator_export.json").read_text())
+    report = subprocess.run([sys.executable, "-m", "report", "--out", str(work / "report.html")], cwd=ROOT,
+                            env=process_env(env), capture_output=True, text=True, timeout=600)
+    assert report.returncode == 0, report.stderr
+    assert "generator" in (work / "report.html").read_text(encoding="utf-8").lower()
+
+
 def test_dbt_on_the_lake_builds_the_marts_of_the_file_and_incremental_equals_full_refresh(lake_env, tmp_path):
     file_db = tmp_path / "file.duckdb"
     assert run_ingest(file_db, FIXTURES).returncode == 0
@@ -189,6 +208,7 @@ def test_dbt_on_the_lake_builds_the_marts_of_the_file_and_incremental_equals_ful
     file_marts = snapshot(file_db, tmp_path, "file_marts")
     assert lake_differences(lake_env, file_marts) == {}
     assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [(40,)]
+    check_readers(lake_env, file_db, tmp_path)
 
     # new loads: late events, a duplicate, tombstones, restarts; an incremental run, then a full refresh
     assert run_ingest(None, ROOT / "tests" / "fixtures_late", env=lake_env).returncode == 0
@@ -198,3 +218,76 @@ def test_dbt_on_the_lake_builds_the_marts_of_the_file_and_incremental_equals_ful
     run_dbt_on(lake_env, tmp_path / "lake", "run", "--full-refresh")
     assert lake_differences(lake_env, incremental) == {}
     assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [(50,)]
+
+
+# An ingest process that SIGKILLs itself the moment its first landing COMMIT starts (a thread
+# sends the signal while the main thread is inside DuckDB's commit, which releases the GIL): the
+# real connection, only its "commit" statement watched.
+KILLED_IN_COMMIT = """
+import os, signal, sys, threading
+import ingest.connect
+from ingest.cli import main
+
+class KilledInCommit:
+    def __init__(self, con):
+        self._con, self._commits = con, 0
+    def execute(self, sql, *args):
+        if sql == "commit":
+            self._commits += 1
+            if self._commits == 2:  # the first is the landing DDL's
+                threading.Thread(target=os.kill, args=(os.getpid(), signal.SIGKILL)).start()
+        return self._con.execute(sql, *args)
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return self._con.__exit__(*exc)
+
+connect_lake = ingest.connect.connect_lake
+ingest.connect.connect_lake = lambda *a, **k: KilledInCommit(connect_lake(*a, **k))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_env, tmp_path):
+    plan, expected, _rejects = overlapping_files(tmp_path / "in", 6)
+    env = process_env(lake_env)
+    first = subprocess.run(ingest_command(*plan[0]), cwd=ROOT, env=env, capture_output=True, text=True)
+    assert first.returncode == 1, first.stderr  # a lake with some loads in it already
+    in_commit = subprocess.run([sys.executable, "-c", KILLED_IN_COMMIT, "--quiet", *map(str, plan[1])],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert in_commit.returncode == -9, in_commit.stderr
+    rng = random.Random(5)
+    writers = [subprocess.Popen(ingest_command(*files), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for files in plan[2:]]
+    for writer in writers[:2]:  # two of the four killed at random moments, the others finish
+        try:
+            writer.wait(timeout=rng.uniform(0.5, 4.0))
+        except subprocess.TimeoutExpired:
+            writer.kill()
+    codes = [writer.wait(timeout=600) for writer in writers]
+    assert codes[2:] == [1, 1], codes
+
+    # whatever a killed writer wrote is not visible: every stored row belongs to a finished load
+    assert lake_query(lake_env, """
+        select count(*) from (select load_id from raw.documents_all union all
+            select load_id from raw.task_events_all union all select load_id from raw.rejected_records_all)
+        where load_id not in (select load_id from raw.loads)""") == [(0,)]
+    check_accounting(lake_env)
+
+    # orphaned files (a killed writer's) cleaned once no writer runs: every table stays readable
+    con = lake.connect_lake(lake_env["DUCKDB_PATH"])
+    try:
+        maintain(con, keep_days=0, orphans_older_than_hours=0)
+    finally:
+        con.close()
+
+    # every file landed again: each document stored exactly once, the accounting exact
+    again = subprocess.run(ingest_command(*[f for files in plan for f in files]), cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 1, again.stderr
+    stored = lake_query(lake_env, "select payload::varchar from raw.documents "
+                                  "union all select payload::varchar from raw.task_events")
+    assert len(stored) == len(expected) and {text for (text,) in stored} == expected
+    check_accounting(lake_env)
