@@ -21,13 +21,15 @@ ingest.maintain).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
 from ingest.append import _check_unchanged, land_classified
 from ingest.classify import BAD_LINES_COLUMNS, classify
 from ingest.discover import Source
 from ingest.lake import retry_transaction
-from ingest.land import LoadResult, _now, _result
+from ingest.land import LoadResult, _now, _result, stage_load_results
 from ingest.schema import rows_table
 from ingest.stage import BatchNotReadable, Staged, stage_many, stage_one
 
@@ -74,16 +76,10 @@ def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> Staged:
     return staged
 
 
-def _append_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at, labels: dict[str, str]
-                  ) -> None:
+def _append_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at: datetime,
+                  labels: dict[str, str]) -> None:
     """Append each load's one row of ``raw.loads``, finished, with its counts."""
-    rows_table(con, "load_results",
-               {"load_id": "BIGINT", "records_in": "BIGINT", "records_landed": "BIGINT",
-                "duplicates_skipped": "BIGINT", "records_rejected": "BIGINT", "status": "VARCHAR",
-                "message": "VARCHAR"},
-               [{"load_id": r.load_id, "records_in": r.records_in, "records_landed": r.landed,
-                 "duplicates_skipped": r.duplicates, "records_rejected": r.rejected, "status": r.status,
-                 "message": r.message} for r in results])
+    stage_load_results(con, results)
     con.execute("""
         insert into raw.loads (load_id, source_path, source_bytes, records_in, records_landed,
             duplicates_skipped, records_rejected, started_at, finished_at, status, message, labels)

@@ -12,6 +12,7 @@ import random
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -110,11 +111,47 @@ def check_accounting(env: dict[str, str]) -> list[tuple]:
     return loads
 
 
+def read_while(writers: list[subprocess.Popen], env: dict[str, str]) -> list[tuple[int, int]]:
+    """Poll the lake (read-only, one snapshot per query) until the writers exit: per poll, how many
+    rows are stored and how many loads' rows differ from their recorded records_landed."""
+    seen: list[tuple[int, int]] = []
+    while True:  # until the first writer has created the lake
+        try:
+            con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
+            break
+        except lake.LakeUnavailable:
+            if all(w.poll() is not None for w in writers):
+                return seen
+            time.sleep(0.1)
+    try:
+        while any(w.poll() is None for w in writers):
+            try:
+                seen.append(con.execute("""
+                    with landed as (
+                        select load_id, count(*) as rows from (
+                            select load_id from raw.documents_all
+                            union all select load_id from raw.task_events_all)
+                        group by load_id)
+                    select (select count(*) from raw.documents_all) + (select count(*) from raw.task_events_all),
+                        (select count(*) from landed full join raw.loads using (load_id)
+                         where coalesce(landed.rows, 0) <> coalesce(loads.records_landed, -1))
+                """).fetchone())
+            except duckdb.CatalogException:  # the first writer has not created the tables yet
+                pass
+    finally:
+        con.close()
+    return seen
+
+
 def test_eight_writers_at_once_land_every_document_exactly_once(lake_env, tmp_path):
     plan, expected, rejects = overlapping_files(tmp_path / "in", 8)
     writers = [subprocess.Popen(ingest_command(*files), cwd=ROOT, env=process_env(lake_env),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for files in plan]
+    seen = read_while(writers, lake_env)
     outcomes = [(w.wait(timeout=600), w.stderr.read()) for w in writers]
+    # a reader meanwhile saw whole loads only (each load's rows = its records_landed), never fewer rows
+    assert seen and all(partial == 0 for _, partial in seen), seen
+    assert [total for total, _ in seen] == sorted(total for total, _ in seen)
     # exit 1: each writer's first file holds one rejected record, and says so
     assert all(code == 1 and "has no task_id" in err for code, err in outcomes), outcomes
 
