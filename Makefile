@@ -14,10 +14,10 @@ READY := $(VENV)/.installed
 # Every package at an exact version with its hashes, for Python 3.11-3.13 on any platform: `make lock`
 # writes it from pyproject.toml's dependencies and these extras.
 LOCK := requirements.lock
-LOCK_EXTRAS := dev
+LOCK_EXTRAS := dev lake
 PYTHON_SOURCES := ingest report bench examples tests/python
 
-.PHONY: demo test lint build bench clean distclean report lock
+.PHONY: demo test lint build bench clean distclean report lock lake-extensions
 
 $(READY): pyproject.toml $(wildcard $(LOCK))
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ test: lint
 bench: $(READY)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# DuckLake (DUCKDB_PATH=ducklake:postgres:...): its extensions from their wheels, installed offline
+# into .duckdb_extensions (the wheels come with the lock; every connection of ingest, the report and dbt reads them from there).
+lake-extensions: $(READY)
+	$(BIN)/python -m ingest.lake install-extensions
 
 # The same checks as .pre-commit-config.yaml; config in pyproject.toml and .sqlfluff.
 lint: $(READY)

@@ -10,7 +10,7 @@ import sys
 
 import duckdb
 
-from ingest import DEFAULT_DB_PATH
+from ingest import DEFAULT_DB_PATH, lake, lake_land
 from ingest.connect import LockTimeout, NotADatabase, connect
 from ingest.discover import Source, UsageError, discover
 from ingest.land import (BATCH_BYTES, BATCH_FILES, BatchNotReadable, LoadResult, is_batchable,
@@ -66,7 +66,7 @@ def common_arguments() -> argparse.ArgumentParser:
     """Options every ingest command shares: which database, how long to wait for it, how loud."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--db", default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-                        help="DuckDB file (default: $DUCKDB_PATH or %(default)s)")
+                        help="DuckDB file or ducklake:postgres:<dsn> (default: $DUCKDB_PATH or %(default)s)")
     parser.add_argument("--lock-timeout", type=seconds, default=300.0, metavar="SECONDS",
                         help="how long to wait for another writer to release the file "
                              "(default: %(default)s)")
@@ -102,12 +102,15 @@ def open_warehouse(args: argparse.Namespace) -> duckdb.DuckDBPyConnection | None
     Raises NotADatabase (exit 2) for an existing file that is not a DuckDB database."""
     try:
         con = connect(args.db, args.lock_timeout)
-    except LockTimeout as err:
+    except (LockTimeout, lake.LakeUnavailable) as err:
         log.error("%s", err)
         return None
     configure(con, args)
-    con.execute(LANDING_DDL)
-    recover_interrupted_loads(con)
+    if lake.is_lake(args.db):
+        lake.prepare_lake(con)
+    else:
+        con.execute(LANDING_DDL)
+        recover_interrupted_loads(con)
     return con
 
 
@@ -147,8 +150,10 @@ def report(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
 
 def database_file(con: duckdb.DuckDBPyConnection) -> str:
     """The absolute path of the connection's database file."""
-    (path,) = con.execute("select path from duckdb_databases() "
-                          "where database_name = current_database()").fetchone()
+    (path, kind) = con.execute("select path, type from duckdb_databases() "
+                               "where database_name = current_database()").fetchone()
+    if kind == "ducklake":
+        return lake.LAKE_PREFIX + path
     return os.path.abspath(path) if path else ":memory:"
 
 
@@ -178,12 +183,13 @@ def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
     exit_code = EXIT_OK
     landed: list[LoadResult] = []
     pending = batches(sources)
+    land = lake_land.land_batch if lake.is_lake_connection(con) else land_batch
     while pending:
         group = pending.pop(0)
         if progress:
             progress.start(group)
         try:
-            results = land_batch(con, group, labels)
+            results = land(con, group, labels)
         except BatchNotReadable:  # one of them is broken: land each alone, with its own diagnosis
             pending[:0] = [[source] for source in group]
             continue

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.lake import connect_lake, is_lake, open_duckdb
+
 log = logging.getLogger("ingest")
 
 
@@ -69,7 +71,10 @@ class _Waiting:
 
 def connect(db_path: str, lock_timeout: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database (creating a new file unless read-only); NotADatabase for an existing path
-    that is no DuckDB database, before anything is written."""
+    that is no DuckDB database, before anything is written. A ``ducklake:`` path attaches the lake
+    (many writers at once: nothing to wait for)."""
+    if is_lake(db_path):
+        return connect_lake(db_path, read_only)
     waiting = _Waiting(db_path, lock_timeout)
     if read_only:
         check_database_file(db_path)
@@ -84,7 +89,7 @@ def connect(db_path: str, lock_timeout: float, read_only: bool = False) -> duckd
 def _open(db_path: str, read_only: bool, waiting: _Waiting) -> duckdb.DuckDBPyConnection:
     while True:
         try:
-            return duckdb.connect(db_path, read_only=read_only)
+            return open_duckdb(db_path, read_only)
         except duckdb.IOException as err:
             if "lock" not in str(err).lower():
                 raise

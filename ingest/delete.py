@@ -23,6 +23,7 @@ from ingest.cli import (EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, la
                         setup_logging)
 from ingest.connect import NotADatabase
 from ingest.discover import Source
+from ingest.lake import is_lake
 
 log = logging.getLogger("ingest")
 
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if "" in args.ids:
         parser.error("an ID must not be empty")
     setup_logging(args.quiet)
-    if not Path(args.db).exists():
+    if not is_lake(args.db) and not Path(args.db).exists():
         log.error("%s: no such database file; nothing was written", args.db)
         return EXIT_USAGE
     try:

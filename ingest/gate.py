@@ -18,6 +18,7 @@ import duckdb
 
 from ingest import DEFAULT_DB_PATH
 from ingest.cli import EXIT_USAGE, label, setup_logging
+from ingest.lake import LakeUnavailable, connect_lake, is_lake, open_duckdb
 
 log = logging.getLogger("ingest")
 
@@ -47,12 +48,17 @@ class GateError(Exception):
 
 def open_marts(db: str, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only, waiting up to lock_timeout seconds while a writer holds it."""
+    if is_lake(db):
+        try:
+            return connect_lake(db, read_only=True)
+        except LakeUnavailable as err:
+            raise GateError(str(err)) from err
     if not os.path.exists(db):
         raise GateError(f"{db}: no such database (ingest and dbt build first, or pass --db)")
     deadline = time.monotonic() + lock_timeout
     while True:
         try:
-            return duckdb.connect(db, read_only=True)
+            return open_duckdb(db, read_only=True)
         except duckdb.IOException as err:
             if time.monotonic() >= deadline:
                 raise GateError(f"{db}: could not be opened read-only: {err}") from err

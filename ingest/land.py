@@ -145,13 +145,7 @@ def _result(source: Source, staged: Staged, load_id: int, records_in: int, lande
 
 def _finish_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
     """Write each load's counts and status, and its finish: the time its rows were all written."""
-    rows_table(con, "load_results",
-                {"load_id": "BIGINT", "records_in": "BIGINT", "records_landed": "BIGINT",
-                 "duplicates_skipped": "BIGINT", "records_rejected": "BIGINT", "status": "VARCHAR",
-                 "message": "VARCHAR"},
-                [{"load_id": r.load_id, "records_in": r.records_in, "records_landed": r.landed,
-                  "duplicates_skipped": r.duplicates, "records_rejected": r.rejected, "status": r.status,
-                  "message": r.message} for r in results])
+    stage_load_results(con, results)
     con.execute(
         """
         update raw.loads set records_in = r.records_in, records_landed = r.records_landed,
@@ -162,5 +156,16 @@ def _finish_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> 
         """,
         [_now()],
     )
+
+
+def stage_load_results(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    """Temp table ``load_results``: each load's counts, status and message."""
+    rows_table(con, "load_results",
+                {"load_id": "BIGINT", "records_in": "BIGINT", "records_landed": "BIGINT",
+                 "duplicates_skipped": "BIGINT", "records_rejected": "BIGINT", "status": "VARCHAR",
+                 "message": "VARCHAR"},
+                [{"load_id": r.load_id, "records_in": r.records_in, "records_landed": r.landed,
+                  "duplicates_skipped": r.duplicates, "records_rejected": r.rejected, "status": r.status,
+                  "message": r.message} for r in results])
 
 

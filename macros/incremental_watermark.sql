@@ -39,17 +39,32 @@
 {% macro create_watermark_table() -%}
     create schema if not exists {{ generate_schema_name('staging', none) }};
     create table if not exists {{ watermark_table() }} (
-        model_name varchar primary key,
+        model_name varchar{{ '' if is_lake() else ' primary key' }},
         read_through_load_id bigint not null,
         recorded_at timestamptz not null
     )
 {%- endmacro %}
 
 
-{#- Post-hook: the calling model has read every load of `input` up to its largest load_id. -#}
-{% macro record_watermark(input) -%}
-    insert or replace into {{ watermark_table() }}
-    select '{{ this.identifier }}', coalesce(max(load_id), -1), now() from {{ input }}
+{#-
+    Post-hook: the calling model has read every load of `input` up to its largest load_id (or other
+    `column`). A MERGE, not INSERT OR REPLACE, which needs the primary key (DuckLake has none).
+-#}
+{% macro record_watermark(input, column='load_id') -%}
+    merge into {{ watermark_table() }} as recorded
+    using (
+        select
+            '{{ this.identifier }}' as model_name,
+            coalesce(max({{ column }}), -1) as read_through_load_id,
+            now() as recorded_at
+        from {{ input }}
+    ) as reached
+        on recorded.model_name = reached.model_name
+    when matched then update set
+        read_through_load_id = reached.read_through_load_id,
+        recorded_at = reached.recorded_at
+    when not matched then insert (model_name, read_through_load_id, recorded_at)
+    values (reached.model_name, reached.read_through_load_id, reached.recorded_at)
 {%- endmacro %}
 
 

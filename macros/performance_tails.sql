@@ -18,9 +18,7 @@
 
 {#- Post-hook: the calling model has read every tail up to the newest tail_version. -#}
 {% macro record_tails_version() -%}
-    insert or replace into {{ watermark_table() }}
-    select '{{ this.identifier }}', coalesce(max(tail_version), -1), now()
-    from {{ ref('int_performance_series_tails') }}
+    {{ record_watermark(ref('int_performance_series_tails'), 'tail_version') }}
 {%- endmacro %}
 
 

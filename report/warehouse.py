@@ -10,6 +10,8 @@ from typing import Any
 
 import duckdb
 
+from ingest.lake import LakeUnavailable, connect_lake, is_lake, open_duckdb
+
 
 class WarehouseError(Exception):
     """The database cannot be read (missing file, held by a writer, not a warehouse)."""
@@ -34,13 +36,13 @@ class Warehouse:
     """A read-only view of the marts. Queries return lists of dicts with JSON-ready values."""
 
     def __init__(self, path: Path | str) -> None:
-        path = Path(path)
-        if not path.is_file():
-            raise WarehouseError(f"{path}: no such database file (run `make demo`, or ingest and `dbt build`)")
-        try:
-            self.con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as error:
-            raise WarehouseError(f"{path}: cannot open read-only ({error}); is a writer holding it?") from error
+        if is_lake(str(path)):  # DuckLake: attached read-only (writers may run meanwhile)
+            try:
+                self.con = connect_lake(str(path), read_only=True)
+            except LakeUnavailable as error:
+                raise WarehouseError(str(error)) from error
+        else:
+            self.con = self._open_file(Path(path))
         self.con.execute("set enable_progress_bar = false")
         self.path = path
         self._relations = {
@@ -49,6 +51,15 @@ class Warehouse:
                 "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
+
+    @staticmethod
+    def _open_file(path: Path) -> duckdb.DuckDBPyConnection:
+        if not path.is_file():
+            raise WarehouseError(f"{path}: no such database file (run `make demo`, or ingest and `dbt build`)")
+        try:
+            return open_duckdb(str(path), read_only=True)
+        except duckdb.Error as error:
+            raise WarehouseError(f"{path}: cannot open read-only ({error}); is a writer holding it?") from error
 
     def close(self) -> None:
         self.con.close()
