@@ -135,6 +135,18 @@ shaped as (
                 json_type(payload, '$.generation_results') = 'ARRAY'
                 or json_type(payload, '$.generation_stats') = 'OBJECT'
                 then 'test_generation_summary'
+            when
+                list_contains(top_level_keys, 'apple_tests')
+                or (json_type(payload, '$.results') = 'OBJECT' and json_exists(payload, '$.results.cpu_init'))
+                then 'skill_status_map'
+            when
+                list_has_any(top_level_keys, ['endpoint_handler', 'endpoint_handler_creation', 'queue_test'])
+                or list_contains(top_level_keys, 'successful_requests')
+                or json_type(payload, '$.apis') = 'OBJECT'
+                or (list_contains(top_level_keys, 'success_count') and json_type(payload, '$.tests') = 'OBJECT')
+                then 'api_backend_tests'
+            when json_type(payload, '$.files_details') = 'ARRAY' or json_type(payload, '$.files_analyzed') = 'ARRAY'
+                then 'test_file_fix_log'
             else 'unrecognized'
         end as document_shape
     from documents
@@ -149,14 +161,14 @@ select
     case
         when document_shape in (
             'flat_result', 'direct_benchmark', 'batch_benchmark', 'model_benchmark', 'suite_benchmark',
-            'web_platform_result', 'web_platform_batch', 'web_platform_comparison'
+            'web_platform_result', 'web_platform_batch', 'web_platform_comparison', 'benchmark_summary'
         ) then 'measurements'
         when document_shape in ('benchmark_run', 'skill_hardware_test')
             then 'measurements_and_tests'
         when document_shape in (
             'test_result', 'compatibility_matrix', 'functionality_report', 'critical_model_tests',
             'hardware_validation', 'single_hardware_test', 'skill_test_report', 'skill_performance_run',
-            'skill_tests_run', 'skill_collected_results'
+            'skill_tests_run', 'skill_collected_results', 'skill_status_map', 'benchmark_progress'
         ) then 'tests'
         when document_shape = 'generator_export' then 'generator_export'
         when document_shape = 'unrecognized' then 'unrecognized'
