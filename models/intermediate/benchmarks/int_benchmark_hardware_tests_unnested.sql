@@ -1,6 +1,7 @@
 -- One row per (model, hardware) outcome of a single-model hardware test: a single test document
 -- ({model, platform, success, error, execution_time}) or each results.<test> of a skill hardware test
--- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise).
+-- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise;
+-- pipeline_success / from_pretrained_success where the test names its outcome).
 -- A key names a test and maybe a hardware kind (pipeline_cuda, from_pretrained, openvino): the test is the
 -- test case, never hardware.
 with documents as not materialized (
@@ -55,8 +56,18 @@ typed as (
         ) as hardware_type,
         results.result_key,
         case when results.result_key is null then 'single_hardware' else 'skill_hardware' end as test_type,
-        {{ json_to_boolean("results.result -> '$.success'") }} as success,
-        coalesce(results.result ->> '$.error', results.result ->> '$.error_message') as error_message,
+        coalesce(
+            {{ json_to_boolean("results.result -> '$.success'") }},
+            -- skill tests of one model name the outcome after the test (pipeline_success, ...)
+            {{ json_to_boolean("results.result -> '$.pipeline_success'") }},
+            {{ json_to_boolean("results.result -> '$.from_pretrained_success'") }}
+        ) as success,
+        coalesce(
+            results.result ->> '$.error',
+            results.result ->> '$.error_message',
+            results.result ->> '$.pipeline_error',
+            results.result ->> '$.from_pretrained_error'
+        ) as error_message,
         {{ json_to_double("results.result -> '$.execution_time'") }} as execution_time_seconds,
         results.result ->> '$.implementation_type' as implementation_type,
         json_object(

@@ -1,6 +1,6 @@
 -- One row per benchmark a benchmark progress document lists as completed, failed or skipped
--- ({completed_benchmarks, failed_benchmarks, skipped_benchmarks: [{model_type, hardware_type, error, timestamp}]}):
--- the outcome of running that model's benchmark on that hardware.
+-- ({completed_benchmarks, failed_benchmarks, skipped_benchmarks: [{model_type, hardware_type, error,
+-- timestamp}]}): the outcome of running that model's benchmark on that hardware.
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'benchmark_progress'
@@ -16,6 +16,14 @@ listed as (
     from documents,
         unnest(['completed_benchmarks', 'failed_benchmarks', 'skipped_benchmarks']) as lists (list_name)
     where json_type(payload -> ('$.' || list_name)) = 'ARRAY'
+),
+
+entries as (
+    select
+        *,
+        coalesce(entry ->> '$.hardware_type', entry ->> '$.hardware') as reported_hardware
+    from listed
+    where json_type(entry) = 'OBJECT'
 )
 
 select
@@ -24,30 +32,24 @@ select
     documents.record_hash,
     documents.source_path,
     documents.loaded_at,
-    '$.' || listed.list_name || '[' || listed.entry_index || ']' as result_path,
-    {{ json_to_timestamp("listed.entry -> '$.timestamp'") }} as record_at,
+    '$.' || entries.list_name || '[' || entries.entry_index || ']' as result_path,
+    {{ json_to_timestamp("entries.entry -> '$.timestamp'") }} as record_at,
     documents.document_at,
-    coalesce(listed.entry ->> '$.model_type', listed.entry ->> '$.model') as model_key,
-    listed.entry ->> '$.model_name' as model_name,
-    coalesce(listed.entry ->> '$.model_type', listed.entry ->> '$.model') as model_family,
-    {{ benchmark_hardware_type("coalesce(listed.entry ->> '$.hardware_type', listed.entry ->> '$.hardware')") }}
-        as hardware_type,
+    coalesce(entries.entry ->> '$.model_type', entries.entry ->> '$.model') as model_key,
+    entries.entry ->> '$.model_name' as model_name,
+    coalesce(entries.entry ->> '$.model_type', entries.entry ->> '$.model') as model_family,
+    {{ benchmark_hardware_type("entries.reported_hardware") }} as hardware_type,
     'benchmark_run' as test_type,
-    case listed.list_name
+    case entries.list_name
         when 'completed_benchmarks' then 'passed'
         when 'failed_benchmarks' then 'failed'
         else 'skipped'
     end as status,
-    coalesce(listed.entry ->> '$.error', listed.entry ->> '$.reason') as error_message,
-    json_object('error_type', listed.entry ->> '$.error_type') as details,
-    coalesce(
-        list_contains(
-            documents.simulated_hardware, lower(coalesce(listed.entry ->> '$.hardware_type', listed.entry ->> '$.hardware'))
-        ),
-        false
-    ) as is_simulated,
+    coalesce(entries.entry ->> '$.error', entries.entry ->> '$.reason') as error_message,
+    json_object('error_type', entries.entry ->> '$.error_type') as details,
+    coalesce(list_contains(documents.simulated_hardware, lower(entries.reported_hardware)), false)
+        as is_simulated,
     'benchmark_progress' as source_format
-from listed
+from entries
 inner join documents
-    on listed.load_id = documents.load_id and listed.record_index = documents.record_index
-where json_type(listed.entry) = 'OBJECT'
+    on entries.load_id = documents.load_id and entries.record_index = documents.record_index

@@ -2,7 +2,7 @@
 -- per run whose overall outcome is reported. A status map holds "<hardware>_<step>": "Success (REAL)" |
 -- "Success (MOCK)" | "Error: ..." | "Failed ..." | "... not available" entries; apple means mps and
 -- qualcomm qnn. Runs come from skill test reports ({status, metadata} or {metadata, results: {status}}),
--- status maps of their own (the document or its results object, model named by the file: hf_<model>_test_results),
+-- status maps of their own (the document or its results object; the model named by the file name),
 -- collected results (test_<skill>: map or error text), performance runs (results.<file>.performance_metrics
 -- .<hardware>: map) and skill test runs (skill_tests.<file>.json_result: map).
 with documents as not materialized (
@@ -14,11 +14,12 @@ with documents as not materialized (
 ),
 
 reports as (
-    -- where a report keeps its status map: {status}, {results: {status}}, {results: map} or the document itself
+    -- where a report keeps its status map: {status}, {results: {status}}, {results: map} or the document
     select
         *,
         case
-            when document_shape = 'skill_status_map' and json_type(payload, '$.results') = 'OBJECT' then '$.results'
+            when document_shape = 'skill_status_map' and json_type(payload, '$.results') = 'OBJECT'
+                then '$.results'
             when document_shape = 'skill_status_map' then '$'
             when json_type(payload, '$.status') = 'OBJECT' then '$.status'
             else '$.results.status'

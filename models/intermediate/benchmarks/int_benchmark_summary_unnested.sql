@@ -1,6 +1,7 @@
--- One row per (model family, hardware, model) of a benchmark summary (model_families.<family>: {models_tested:
--- [model], hardware_results: {<hardware>: {latency_ms: [..], throughput: [..]}}}): the i-th value of each list
--- belongs to the i-th model tested. Latencies are in milliseconds, throughputs in items per second.
+-- One row per (model family, hardware, model) of a benchmark summary (model_families.<family>:
+-- {models_tested: [model], hardware_results: {<hardware>: {latency_ms: [..], throughput: [..]}}}): the i-th
+-- value of each list belongs to the i-th model tested. Latencies are in milliseconds, throughputs in items
+-- per second.
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'benchmark_summary'
@@ -52,7 +53,8 @@ typed as (
         model_family,
         {{ benchmark_hardware_type('reported_hardware') }} as hardware_type,
         {{ json_to_double("results -> ('$.latency_ms[' || model_index || ']')") }} as average_latency_ms,
-        {{ json_to_double("results -> ('$.throughput[' || model_index || ']')") }} as throughput_items_per_second
+        {{ json_to_double("results -> ('$.throughput[' || model_index || ']')") }}
+            as throughput_items_per_second
     from measured
 )
 
