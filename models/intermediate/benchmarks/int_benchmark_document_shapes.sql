@@ -162,6 +162,7 @@ shaped as (
             when
                 len(json_extract(payload, '$.results.*.pipeline_success')) > 0
                 or len(json_extract(payload, '$.results.*.from_pretrained_success')) > 0
+                or len(json_extract(payload, '$.results.*.pipeline_error_type')) > 0
                 then 'skill_hardware_test'
             when len(json_extract(payload, '$.model_results.*.return_code')) > 0
                 then 'critical_model_tests'
