@@ -6,3 +6,4 @@ select
     record_index,
     top_level_keys
 from {{ ref('unrecognized_documents') }}
+where document_shape = 'unrecognized'

@@ -44,3 +44,24 @@ def test_hardware_comparison_shows_real_results_and_what_tells_rows_apart(realda
         where model_name = 'bert-base-uncased' and hardware_type = 'webgpu' and batch_size is null""") == [
         ("web_platform_comparison", False, 2, 1)]
     assert [row[-1] for row in rows if row[4] == "webgpu" and row[0] is None] == [True]
+
+
+def test_full_refresh_rows_of_the_corpus_and_what_yields_none(realdata_db):
+    """The rows a full refresh builds from the 31 files: 186 benchmark and 230 test rows as before
+    issue 17.2, plus the benchmark summary's 3 measurements (bert, distilbert, roberta on cpu) and the
+    progress file's failed clap benchmark; the 5 documents that carry no result are listed, each with
+    its reason."""
+    assert query(realdata_db, """
+        select source_format, count(*) from marts.benchmark_results
+        group by all having source_format = 'benchmark_summary'""") == [("benchmark_summary", 3)]
+    assert scalar(realdata_db, "select count(*) from marts.benchmark_results") == 186 + 3
+    assert query(realdata_db, """
+        select model_key, hardware_type, status, error_message from marts.test_results
+        where source_format = 'benchmark_progress'""") == [
+        ("clap", "cpu", "failed", "Command failed with exit code 1")]
+    assert scalar(realdata_db, "select count(*) from marts.test_results") == 230 + 1
+    assert query(realdata_db, """
+        select document_shape, reason is not null from marts.unrecognized_documents
+        order by document_shape""") == [
+        ("benchmark_config", True), ("browser_capabilities", True), ("empty_aggregate", True),
+        ("hardware_coverage_report", True), ("test_generation_summary", True)]

@@ -1,6 +1,7 @@
 -- One row per (model, hardware) of a critical model test run
 -- (model_results.<model>: {status, elapsed_time, platform_status: {<hardware>: REAL | MOCK | ...},
--- structured_data.examples[{platform, elapsed_time, implementation_type}]}).
+-- structured_data.examples[{platform, elapsed_time, implementation_type}]}), or one row (hardware NULL) per
+-- model whose run reports no platform status.
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape = 'critical_model_tests'
@@ -74,3 +75,31 @@ select
 from typed
 inner join documents
     on typed.load_id = documents.load_id and typed.record_index = documents.record_index
+union all
+-- a run that reports no platform status (an older writer: {status, return_code, elapsed_time}) is one
+-- outcome of the model, on no named hardware
+select
+    documents.load_id,
+    documents.record_index,
+    documents.record_hash,
+    documents.source_path,
+    documents.loaded_at,
+    '$.model_results.' || to_json(models.model_entry['key']) as result_path,
+    null::timestamp as record_at,
+    documents.document_at,
+    models.model_entry['key'] as model_key,
+    models.model_entry['key'] as model_name,
+    models.model_entry['key'] as model_family,
+    null as hardware_type,
+    'critical_model' as test_type,
+    {{ benchmark_test_status("models.model_entry['value'] ->> '$.status'", 'null') }} as status,
+    {{ json_to_double("models.model_entry['value'] -> '$.elapsed_time'") }} as execution_time_seconds,
+    json_object('return_code', models.model_entry['value'] -> '$.return_code') as details,
+    false as is_simulated,
+    'critical_model_tests' as source_format
+from models
+inner join documents
+    on models.load_id = documents.load_id and models.record_index = documents.record_index
+where
+    json_type(models.model_entry['value']) = 'OBJECT'
+    and not json_exists(models.model_entry['value'], '$.platform_status')

@@ -135,6 +135,43 @@ shaped as (
                 json_type(payload, '$.generation_results') = 'ARRAY'
                 or json_type(payload, '$.generation_stats') = 'OBJECT'
                 then 'test_generation_summary'
+            when
+                list_contains(top_level_keys, 'apple_tests')
+                or (
+                    json_type(payload, '$.results') = 'OBJECT'
+                    and (json_exists(payload, '$.results.cpu_init') or json_exists(payload, '$.results.init'))
+                )
+                then 'skill_status_map'
+            when
+                list_has_any(
+                    top_level_keys, ['endpoint_handler', 'endpoint_handler_creation', 'queue_test']
+                )
+                or list_contains(top_level_keys, 'successful_requests')
+                or json_type(payload, '$.apis') = 'OBJECT'
+                or (
+                    list_contains(top_level_keys, 'success_count')
+                    and json_type(payload, '$.tests') = 'OBJECT'
+                )
+                or list_contains(top_level_keys, 'discovered_models')
+                or json_exists(payload, '$.models[0].response_time')
+                then 'api_backend_tests'
+            when
+                json_type(payload, '$.files_details') = 'ARRAY'
+                or json_type(payload, '$.files_analyzed') = 'ARRAY'
+                then 'test_file_fix_log'
+            when
+                len(json_extract(payload, '$.results.*.pipeline_success')) > 0
+                or len(json_extract(payload, '$.results.*.from_pretrained_success')) > 0
+                or len(json_extract(payload, '$.results.*.pipeline_error_type')) > 0
+                then 'skill_hardware_test'
+            when len(json_extract(payload, '$.model_results.*.return_code')) > 0
+                then 'critical_model_tests'
+            when list_contains(top_level_keys, 'traceback') and json_type(payload, '$.error') = 'VARCHAR'
+                then 'script_error'
+            when
+                json_type(payload, '$.model_families') = 'OBJECT'
+                and len(json_keys(payload, '$.model_families')) = 0
+                then 'empty_aggregate'
             else 'unrecognized'
         end as document_shape
     from documents
@@ -149,14 +186,14 @@ select
     case
         when document_shape in (
             'flat_result', 'direct_benchmark', 'batch_benchmark', 'model_benchmark', 'suite_benchmark',
-            'web_platform_result', 'web_platform_batch', 'web_platform_comparison'
+            'web_platform_result', 'web_platform_batch', 'web_platform_comparison', 'benchmark_summary'
         ) then 'measurements'
         when document_shape in ('benchmark_run', 'skill_hardware_test')
             then 'measurements_and_tests'
         when document_shape in (
             'test_result', 'compatibility_matrix', 'functionality_report', 'critical_model_tests',
             'hardware_validation', 'single_hardware_test', 'skill_test_report', 'skill_performance_run',
-            'skill_tests_run', 'skill_collected_results'
+            'skill_tests_run', 'skill_collected_results', 'skill_status_map', 'benchmark_progress'
         ) then 'tests'
         when document_shape = 'generator_export' then 'generator_export'
         when document_shape = 'unrecognized' then 'unrecognized'

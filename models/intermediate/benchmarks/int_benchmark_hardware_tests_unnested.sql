@@ -1,6 +1,8 @@
 -- One row per (model, hardware) outcome of a single-model hardware test: a single test document
 -- ({model, platform, success, error, execution_time}) or each results.<test> of a skill hardware test
--- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise).
+-- ({success, device?, model?, execution_time?, implementation_type?}; the model from metadata otherwise;
+-- pipeline_success / from_pretrained_success where the test names its outcome, skipped for a
+-- missing_dependency error type).
 -- A key names a test and maybe a hardware kind (pipeline_cuda, from_pretrained, openvino): the test is the
 -- test case, never hardware.
 with documents as not materialized (
@@ -55,8 +57,29 @@ typed as (
         ) as hardware_type,
         results.result_key,
         case when results.result_key is null then 'single_hardware' else 'skill_hardware' end as test_type,
-        {{ json_to_boolean("results.result -> '$.success'") }} as success,
-        coalesce(results.result ->> '$.error', results.result ->> '$.error_message') as error_message,
+        coalesce(
+            {{ json_to_boolean("results.result -> '$.success'") }},
+            -- skill tests of one model name the outcome after the test (pipeline_success, ...)
+            {{ json_to_boolean("results.result -> '$.pipeline_success'") }},
+            {{ json_to_boolean("results.result -> '$.from_pretrained_success'") }}
+        ) as success,
+        coalesce(
+            results.result ->> '$.error',
+            results.result ->> '$.error_message',
+            results.result ->> '$.pipeline_error',
+            results.result ->> '$.from_pretrained_error',
+            results.result ->> '$.pipeline_test',
+            results.result ->> '$.from_pretrained_test'
+        ) as error_message,
+        -- a test that could not run for missing dependencies was skipped, whatever its success flag says
+        case
+            when
+                coalesce(
+                    results.result ->> '$.pipeline_error_type',
+                    results.result ->> '$.from_pretrained_error_type'
+                ) = 'missing_dependency'
+                then 'skipped'
+        end as reported_status,
         {{ json_to_double("results.result -> '$.execution_time'") }} as execution_time_seconds,
         results.result ->> '$.implementation_type' as implementation_type,
         json_object(
@@ -81,7 +104,7 @@ select
     typed.hardware_type,
     typed.test_type,
     {{ benchmark_test_case_from_key('typed.result_key', 'typed.hardware_type') }} as test_case,
-    {{ benchmark_test_status('null', 'typed.success') }} as status,
+    {{ benchmark_test_status('typed.reported_status', 'typed.success') }} as status,
     typed.error_message,
     typed.execution_time_seconds,
     typed.details,

@@ -16,6 +16,8 @@ measured_metrics as (
             batch_size,
             precision,
             sequence_length,
+            image_size,
+            audio_length_seconds,
             test_case,
             image_size,
             audio_length_seconds,

@@ -17,6 +17,8 @@ with unioned as (
     select * from {{ ref('int_benchmark_web_comparison_unnested') }}
     union all by name
     select * from {{ ref('int_benchmark_skill_timings_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_summary_unnested') }}
 ),
 
 labelled as (

@@ -2,13 +2,30 @@
 -- per run whose overall outcome is reported. A status map holds "<hardware>_<step>": "Success (REAL)" |
 -- "Success (MOCK)" | "Error: ..." | "Failed ..." | "... not available" entries; apple means mps and
 -- qualcomm qnn. Runs come from skill test reports ({status, metadata} or {metadata, results: {status}}),
+-- status maps of their own (the document or its results object; the model named by the file name),
 -- collected results (test_<skill>: map or error text), performance runs (results.<file>.performance_metrics
 -- .<hardware>: map) and skill test runs (skill_tests.<file>.json_result: map).
 with documents as not materialized (
     select * from {{ ref('int_benchmark_documents_classified') }}
     where document_shape in (
-        'skill_test_report', 'skill_collected_results', 'skill_performance_run', 'skill_tests_run'
+        'skill_test_report', 'skill_status_map', 'skill_collected_results', 'skill_performance_run',
+        'skill_tests_run'
     )
+),
+
+reports as (
+    -- where a report keeps its status map: {status}, {results: {status}}, {results: map} or the document
+    select
+        *,
+        case
+            when document_shape = 'skill_status_map' and json_type(payload, '$.results') = 'OBJECT'
+                then '$.results'
+            when document_shape = 'skill_status_map' then '$'
+            when json_type(payload, '$.status') = 'OBJECT' then '$.status'
+            else '$.results.status'
+        end as run_path
+    from documents
+    where document_shape in ('skill_test_report', 'skill_status_map')
 ),
 
 collected as (
@@ -41,27 +58,26 @@ runs as (
     select
         load_id,
         record_index,
-        case
-            when json_type(payload, '$.status') = 'OBJECT' then '$.status' else '$.results.status'
-        end as run_path,
+        run_path,
         coalesce(
             payload ->> '$.metadata.model_type',
-            nullif(regexp_extract(payload ->> '$.metadata.model', '^(hf_)?(.+)$', 2), '')
+            nullif(regexp_extract(payload ->> '$.metadata.model', '^(hf_)?(.+)$', 2), ''),
+            -- a status map of its own names its model only in its file name (hf_<model>_test_results.json)
+            nullif(regexp_extract(source_path, 'hf_([^/@]+?)_test_results', 1), '')
         ) as model_key,
         coalesce(
             payload ->> '$.metadata.model_name', payload ->> '$.results.metadata.model_name'
         ) as model_name,
         {{ json_to_timestamp("payload -> '$.results.metadata.test_timestamp'") }} as record_at,
-        null as run_status,
-        null as run_error,
+        case when payload -> run_path ->> '$.test_error' is not null then 'failed' end as run_status,
+        payload -> run_path ->> '$.test_error' as run_error,
         coalesce(
             {{ json_to_double("payload -> '$.metadata.execution_time'") }},
             {{ json_to_double("payload -> '$.results.total_execution_time'") }}
         ) as execution_time_seconds,
-        coalesce(payload -> '$.status', payload -> '$.results.status') as status_map,
+        payload -> run_path as status_map,
         null::json as status_maps_by_hardware
-    from documents
-    where document_shape = 'skill_test_report'
+    from reports
     union all
     select
         load_id,

@@ -44,8 +44,12 @@ typed as (
         ) * 1000 as average_latency_ms,
         try_cast({{ json_to_double("timing_entry['value'] -> '$.num_runs'") }} as integer) as iterations,
         timing_entry['value'] as metrics,
-        coalesce({{ json_to_boolean("timed_result -> '$.success'") }}, true)
-            as succeeded
+        coalesce(
+            {{ json_to_boolean("timed_result -> '$.success'") }},
+            {{ json_to_boolean("timed_result -> '$.pipeline_success'") }},
+            {{ json_to_boolean("timed_result -> '$.from_pretrained_success'") }},
+            true
+        ) as succeeded
     from timed_results
     where json_type(timing_entry['value']) = 'OBJECT'
 )

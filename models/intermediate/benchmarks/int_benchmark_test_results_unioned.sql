@@ -15,6 +15,8 @@ with unioned as (
     select * from {{ ref('int_benchmark_skill_tests_unnested') }}
     union all by name
     select * from {{ ref('int_benchmark_compatibility_unnested') }}
+    union all by name
+    select * from {{ ref('int_benchmark_progress_unnested') }}
 ),
 
 keyed as (
