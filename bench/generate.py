@@ -57,8 +57,7 @@ def _connect(base: datetime, seed: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
     real = ", ".join(
-        "{" + f"name: '{n}', arch: '{a}', template: '{t}', family: '{f}', params: {p}, layers: {l}, "
-        f"hidden: {h}" + "}"
+        "{" + f"name: '{n}', arch: '{a}', template: '{t}', family: '{f}', params: {p}, layers: {l}, hidden: {h}" + "}"
         for n, a, t, f, p, l, h in REAL_MODELS
     )
     con.execute(f"""
@@ -111,14 +110,17 @@ def _task_sql(seed: int, first_task: int, n_tasks: int, window_days: float, end_
     """
 
 
-def _events_sql(seed: int, first_task: int, n_tasks: int, window_days: float = HISTORY_DAYS,
-                end_offset_days: float = 0) -> str:
+def _events_sql(
+    seed: int, first_task: int, n_tasks: int, window_days: float = HISTORY_DAYS, end_offset_days: float = 0
+) -> str:
     """Events of n_tasks tasks (and their batches and tombstones) as rows (occurred, doc)."""
     steps = "['load_template', 'render', 'validate', 'write_output']"
-    errors = ("['TemplateError: undefined variable ''num_attention_heads'' in template', "
-              "'ValidationError: generated file fails syntax check at line 42', "
-              "'OSError: [Errno 28] No space left on device', "
-              "'TimeoutError: render exceeded 300 seconds']")
+    errors = (
+        "['TemplateError: undefined variable ''num_attention_heads'' in template', "
+        "'ValidationError: generated file fails syntax check at line 42', "
+        "'OSError: [Errno 28] No space left on device', "
+        "'TimeoutError: render exceeded 300 seconds']"
+    )
     hardware = "['cpu', 'cuda', 'rocm', 'mps', 'openvino', 'qnn', 'webnn', 'webgpu']"
     return f"""
     with tasks as ({_task_sql(seed, first_task, n_tasks, window_days, end_offset_days)}),
@@ -307,22 +309,27 @@ def delta_events(out: Path, records: int, base_records: int, seed: int = 1, base
     return _write_docs(con, query, out, records, array=False)
 
 
-def benchmarks(out: Path, records: int, seed: int = 1, base: date | None = None, first_row: int = 0,
-               array: bool = False) -> int:
+def benchmarks(
+    out: Path, records: int, seed: int = 1, base: date | None = None, first_row: int = 0, array: bool = False
+) -> int:
     """Write ``records`` flat benchmark result rows (~640 bytes each), nightly runs of 50 rows spread
     over the year before the base date; ``first_row`` > 0 continues a series (newer runs)."""
     con = _connect(_base(base), seed)
     runs_total = (first_row + records) // 50 + 1
-    hardware = ("[{hw: 'cpu', factor: 8.0, device: 'Intel Xeon Gold 6338'}, "
-                "{hw: 'cuda', factor: 1.0, device: 'NVIDIA A10G'}, "
-                "{hw: 'rocm', factor: 1.3, device: 'AMD Instinct MI210'}, "
-                "{hw: 'mps', factor: 3.0, device: 'Apple M2 Max'}, "
-                "{hw: 'openvino', factor: 5.0, device: 'Intel Xeon Gold 6338 (OpenVINO CPU)'}, "
-                "{hw: 'qnn', factor: 6.0, device: 'Qualcomm Snapdragon 8 Gen 3 (QNN)'}, "
-                "{hw: 'webnn', factor: 4.0, device: 'Chrome 130 WebNN (Intel Xeon Gold 6338)'}, "
-                "{hw: 'webgpu', factor: 2.5, device: 'Chrome 130 WebGPU (NVIDIA A10G)'}]")
-    modality = ("map {'text_embedding': 'text', 'text_generation': 'text', 'text2text_generation': 'text', "
-                "'image_classification': 'vision', 'speech_recognition': 'audio', 'multimodal': 'multimodal'}")
+    hardware = (
+        "[{hw: 'cpu', factor: 8.0, device: 'Intel Xeon Gold 6338'}, "
+        "{hw: 'cuda', factor: 1.0, device: 'NVIDIA A10G'}, "
+        "{hw: 'rocm', factor: 1.3, device: 'AMD Instinct MI210'}, "
+        "{hw: 'mps', factor: 3.0, device: 'Apple M2 Max'}, "
+        "{hw: 'openvino', factor: 5.0, device: 'Intel Xeon Gold 6338 (OpenVINO CPU)'}, "
+        "{hw: 'qnn', factor: 6.0, device: 'Qualcomm Snapdragon 8 Gen 3 (QNN)'}, "
+        "{hw: 'webnn', factor: 4.0, device: 'Chrome 130 WebNN (Intel Xeon Gold 6338)'}, "
+        "{hw: 'webgpu', factor: 2.5, device: 'Chrome 130 WebGPU (NVIDIA A10G)'}]"
+    )
+    modality = (
+        "map {'text_embedding': 'text', 'text_generation': 'text', 'text2text_generation': 'text', "
+        "'image_classification': 'vision', 'speech_recognition': 'audio', 'multimodal': 'multimodal'}"
+    )
     query = f"""
         with rows as (
             select i, i // 50 as run,

@@ -29,18 +29,21 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
+from ingest.connect import one_row
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python"))
-import generate  # noqa: E402  (bench/generate.py, beside this file)
-import planted_series  # noqa: E402  (tests/python/planted_series.py: the change-point quality test's series)
+import generate
+
+import planted_series
 
 log = logging.getLogger("bench")
 
@@ -72,8 +75,10 @@ ALERTS_MAX_ADDED = 0.20  # performance_alerts + performance_change_points: at mo
 DETECTOR_MIN_SCORE = 0.9  # precision and recall (tests/python/test_change_point_quality.py asserts the same)
 PLANTED_COUNT, PLANTED_SEED = 240, 19  # the quality test's series
 # Apache Otava (PyPI apache-otava, the optional extra `bench`): its defaults, and with our minimum change
-OTAVA_SETTINGS = {"defaults (window 50, p ≤ 0.001)": {},
-                  "min_magnitude 0.03 (our 3% minimum change)": {"min_magnitude": 0.03}}
+OTAVA_SETTINGS = {
+    "defaults (window 50, p ≤ 0.001)": {},
+    "min_magnitude 0.03 (our 3% minimum change)": {"min_magnitude": 0.03},
+}
 ALERT_MARTS = ["performance_alerts", "performance_change_points"]
 # the nightly build the README recommends (unit tests and audits left out)
 NIGHTLY = ["--exclude-resource-type", "unit_test", "--exclude", "tag:audit"]
@@ -143,7 +148,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
 def have_gnu_time() -> bool:
     if not os.access(TIME_BINARY, os.X_OK):
         return False
-    return subprocess.run([TIME_BINARY, "-v", "-o", os.devnull, "true"], capture_output=True).returncode == 0
+    return (
+        subprocess.run([TIME_BINARY, "-v", "-o", os.devnull, "true"], capture_output=True, check=False).returncode == 0
+    )
 
 
 def rss_wrapped(command: list[str], report: Path) -> list[str]:
@@ -152,8 +159,7 @@ def rss_wrapped(command: list[str], report: Path) -> list[str]:
     return [sys.executable, "-c", RSS_WRAPPER, str(report), *command]
 
 
-def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None = None,
-                 cwd: Path = ROOT) -> Measured:
+def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
     """Run a command; its wall time (measured here), its peak resident memory and CPU time."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     report = log_path.with_suffix(".rss")
@@ -161,8 +167,14 @@ def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None 
     full_env = {**os.environ, **(env or {})}
     with open(log_path, "wb") as output:
         started = time.perf_counter()
-        proc = subprocess.Popen(rss_wrapped(command, report), stdout=output, stderr=subprocess.STDOUT,
-                                cwd=cwd, env=full_env, start_new_session=True)
+        proc = subprocess.Popen(
+            rss_wrapped(command, report),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=full_env,
+            start_new_session=True,
+        )
         try:
             returncode = proc.wait(timeout=COMMAND_TIMEOUT_S)
         except BaseException:  # timeout or Ctrl-C: stop the whole process group we started
@@ -237,8 +249,17 @@ class Results:
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
-        log.info("%s | %s | %s | %s | %s | %s | %s %s", row.section, row.measurement, row.value,
-                 row.baseline, row.ratio, row.target, row.verdict, row.note)
+        log.info(
+            "%s | %s | %s | %s | %s | %s | %s %s",
+            row.section,
+            row.measurement,
+            row.value,
+            row.baseline,
+            row.ratio,
+            row.target,
+            row.verdict,
+            row.note,
+        )
         return row
 
     def error(self, section: str, measurement: str, err: BaseException) -> None:
@@ -307,26 +328,31 @@ class Bench:
             partial.rename(path)
             self.generated[name] = time.perf_counter() - started
             size = sum(p.stat().st_size for p in path.rglob("*")) if path.is_dir() else path.stat().st_size
-            log.info("generated %s: %s records, %s in %.1f s", name, f"{written:,}", fmt_mb(size),
-                     self.generated[name])
+            log.info("generated %s: %s records, %s in %.1f s", name, f"{written:,}", fmt_mb(size), self.generated[name])
         return path
 
     def events_file(self, records: int, seed: int = 1, array: bool = False) -> Path:
         suffix = "json" if array else "ndjson"
-        return self._cached(f"events-{records}-s{seed}.{suffix}",
-                            lambda p: generate.events(p, records, seed, array=array))
+        return self._cached(
+            f"events-{records}-s{seed}.{suffix}", lambda p: generate.events(p, records, seed, array=array)
+        )
 
     def benchmarks_file(self, records: int, seed: int = 1, first_row: int = 0) -> Path:
-        return self._cached(f"benchmarks-{records}-s{seed}-from{first_row}.ndjson",
-                            lambda p: generate.benchmarks(p, records, seed, first_row=first_row))
+        return self._cached(
+            f"benchmarks-{records}-s{seed}-from{first_row}.ndjson",
+            lambda p: generate.benchmarks(p, records, seed, first_row=first_row),
+        )
 
     def delta_events_file(self, records: int, base_records: int, seed: int) -> Path:
-        return self._cached(f"delta-events-{records}-on{base_records}-s{seed}.ndjson",
-                            lambda p: generate.delta_events(p, records, base_records, seed))
+        return self._cached(
+            f"delta-events-{records}-on{base_records}-s{seed}.ndjson",
+            lambda p: generate.delta_events(p, records, base_records, seed),
+        )
 
     def small_files(self, files: int) -> Path:
         """``files`` NDJSON files of 100 events each, cut from one generated file (lines copied as
         they are, 100 at a time; no JSON is built in Python), 1,000 files per subfolder."""
+
         def make(folder: Path) -> int:
             source = self.events_file(files * SMALL_FILE_RECORDS, seed=3)
             folder.mkdir(parents=True)
@@ -334,9 +360,10 @@ class Bench:
             for index in range(files):
                 sub = folder / f"{index // 1000:03d}"
                 sub.mkdir(exist_ok=True)
-                chunk = lines[index * SMALL_FILE_RECORDS:(index + 1) * SMALL_FILE_RECORDS]
+                chunk = lines[index * SMALL_FILE_RECORDS : (index + 1) * SMALL_FILE_RECORDS]
                 (sub / f"events-{index:05d}.ndjson").write_bytes(b"".join(chunk))
             return min(len(lines), files * SMALL_FILE_RECORDS)
+
         return self._cached(f"small-files-{files}x{SMALL_FILE_RECORDS}", make)
 
     # ---- helpers
@@ -344,15 +371,19 @@ class Bench:
     def landed(self, db: Path) -> tuple[int, int, int]:
         con = duckdb.connect(str(db), read_only=True)
         try:
-            return con.execute("select coalesce(sum(records_in), 0), coalesce(sum(records_landed), 0), "
-                               "coalesce(sum(records_rejected), 0) from raw.loads").fetchone()
+            return one_row(
+                con.execute(
+                    "select coalesce(sum(records_in), 0), coalesce(sum(records_landed), 0), "
+                    "coalesce(sum(records_rejected), 0) from raw.loads"
+                )
+            )
         finally:
             con.close()
 
     def last_load_landed(self, db: Path) -> int:
         con = duckdb.connect(str(db), read_only=True)
         try:
-            return con.execute("select records_landed from raw.loads order by load_id desc limit 1").fetchone()[0]
+            return one_row(con.execute("select records_landed from raw.loads order by load_id desc limit 1"))[0]
         finally:
             con.close()
 
@@ -374,8 +405,10 @@ class Bench:
                     if rep == 0:
                         records_in, landed, rejected = self.landed(db)
                         if rejected or landed < records_in:
-                            raise RuntimeError(f"ingest landed {landed:,} of {records_in:,} records "
-                                               f"({rejected:,} rejected): see {logfile}")
+                            raise RuntimeError(
+                                f"ingest landed {landed:,} of {records_in:,} records "
+                                f"({rejected:,} rejected): see {logfile}"
+                            )
                     ours.append(m)
                 else:
                     m = run_measured(baseline_command(db, source, array), logfile)
@@ -395,13 +428,15 @@ class Bench:
 
     def section_ingest(self) -> None:
         records = self.n(INGEST_RECORDS)
-        for kind, make in (("benchmark rows", lambda: self.benchmarks_file(records)),
-                           ("generator events", lambda: self.events_file(records))):
+        for kind, make in (
+            ("benchmark rows", lambda: self.benchmarks_file(records)),
+            ("generator events", lambda: self.events_file(records)),
+        ):
             label = f"ingest {records:,} {kind} (NDJSON)"
             try:
                 source = make()
                 self.throughput_row("ingest", label, source, records)
-            except Exception as err:  # one measurement failing must not stop the next
+            except Exception as err:  # noqa: BLE001  (one measurement failing must not stop the next)
                 self.fail("ingest", label, err)
 
     def section_array(self) -> None:
@@ -415,15 +450,23 @@ class Bench:
         mine, base = median([m.seconds for m in ours]), median([m.seconds for m in theirs])
         ratio = mine / base
         size = source.stat().st_size
-        self.results.add(Row(
-            section, label, fmt_s(mine), fmt_s(base), fmt_ratio(ratio), f"≤ {INGEST_MAX_RATIO:g}×",
-            verdict(ratio <= INGEST_MAX_RATIO),
-            f"{fmt_mb(size)}; ingest {fmt_rate(records, mine)}, {size / 2**20 / mine:,.0f} MiB/s; "
-            f"baseline {fmt_rate(records, base)}; peak RSS ingest "
-            f"{fmt_mb(median([m.max_rss_bytes for m in ours]))}, baseline "
-            f"{fmt_mb(median([m.max_rss_bytes for m in theirs]))}; CPU time (user + system) ingest "
-            f"{fmt_s(median([m.cpu_seconds for m in ours]))}, "
-            f"baseline {fmt_s(median([m.cpu_seconds for m in theirs]))}"))
+        self.results.add(
+            Row(
+                section,
+                label,
+                fmt_s(mine),
+                fmt_s(base),
+                fmt_ratio(ratio),
+                f"≤ {INGEST_MAX_RATIO:g}×",
+                verdict(ratio <= INGEST_MAX_RATIO),
+                f"{fmt_mb(size)}; ingest {fmt_rate(records, mine)}, {size / 2**20 / mine:,.0f} MiB/s; "
+                f"baseline {fmt_rate(records, base)}; peak RSS ingest "
+                f"{fmt_mb(median([m.max_rss_bytes for m in ours]))}, baseline "
+                f"{fmt_mb(median([m.max_rss_bytes for m in theirs]))}; CPU time (user + system) ingest "
+                f"{fmt_s(median([m.cpu_seconds for m in ours]))}, "
+                f"baseline {fmt_s(median([m.cpu_seconds for m in theirs]))}",
+            )
+        )
 
     def section_small_files(self) -> None:
         files = self.n(SMALL_FILES)
@@ -433,15 +476,31 @@ class Bench:
         ours, theirs = self.versus(label, folder)
         mine, base = median([m.seconds for m in ours]), median([m.seconds for m in theirs])
         ratio = mine / base
-        self.results.add(Row("small-files", label, fmt_s(mine), fmt_s(base), fmt_ratio(ratio),
-                             f"≤ {INGEST_MAX_RATIO:g}×", verdict(ratio <= INGEST_MAX_RATIO),
-                             f"{mine / files * 1000:.1f} ms per file; baseline: one INSERT per file"))
+        self.results.add(
+            Row(
+                "small-files",
+                label,
+                fmt_s(mine),
+                fmt_s(base),
+                fmt_ratio(ratio),
+                f"≤ {INGEST_MAX_RATIO:g}×",
+                verdict(ratio <= INGEST_MAX_RATIO),
+                f"{mine / files * 1000:.1f} ms per file; baseline: one INSERT per file",
+            )
+        )
         rate, base_rate = records / mine, records / base
-        self.results.add(Row("small-files", f"records/s over {files:,} small files", f"{rate:,.0f} rec/s",
-                             f"{base_rate:,.0f} rec/s", fmt_ratio(rate / base_rate),
-                             f"≥ {SMALL_FILES_MIN_RECORDS_PER_S:,} rec/s",
-                             verdict(rate >= SMALL_FILES_MIN_RECORDS_PER_S),
-                             "absolute target: depends on the machine, unlike the ratios"))
+        self.results.add(
+            Row(
+                "small-files",
+                f"records/s over {files:,} small files",
+                f"{rate:,.0f} rec/s",
+                f"{base_rate:,.0f} rec/s",
+                fmt_ratio(rate / base_rate),
+                f"≥ {SMALL_FILES_MIN_RECORDS_PER_S:,} rec/s",
+                verdict(rate >= SMALL_FILES_MIN_RECORDS_PER_S),
+                "absolute target: depends on the machine, unlike the ratios",
+            )
+        )
 
     def section_memory(self) -> None:
         target_bytes = round(MEMORY_FILE_BYTES * self.scale)
@@ -451,12 +510,24 @@ class Bench:
         label = f"peak RSS, ingest of one {size / 1e9:.2f} GB NDJSON file ({records:,} benchmark rows)"
         ours, theirs = self.versus(label, source)
         mine, base = median([m.max_rss_bytes for m in ours]), median([m.max_rss_bytes for m in theirs])
-        note = (f"time: ingest {fmt_s(median([m.seconds for m in ours]))}, baseline "
-                f"{fmt_s(median([m.seconds for m in theirs]))}")
+        note = (
+            f"time: ingest {fmt_s(median([m.seconds for m in ours]))}, baseline "
+            f"{fmt_s(median([m.seconds for m in theirs]))}"
+        )
         if self.scale != 1:
             note += f"; at --scale {self.scale:g} the file is not 2 GB, so the absolute target says little"
-        self.results.add(Row("memory", label, fmt_mb(mine), fmt_mb(base), fmt_ratio(mine / base),
-                             "≤ 1 GiB", verdict(mine <= MEMORY_MAX_BYTES), note))
+        self.results.add(
+            Row(
+                "memory",
+                label,
+                fmt_mb(mine),
+                fmt_mb(base),
+                fmt_ratio(mine / base),
+                "≤ 1 GiB",
+                verdict(mine <= MEMORY_MAX_BYTES),
+                note,
+            )
+        )
 
     def section_dedup(self) -> None:
         records, history = self.n(INGEST_RECORDS), self.n(DEDUP_HISTORY)
@@ -474,7 +545,8 @@ class Bench:
             log.info("history of %s events landed in %.1f s", f"{history:,}", m.seconds)
         warm(populated)
         label = f"ingest {records:,} events into a database already holding {history:,}"
-        full_runs, empty_runs = [], []
+        full_runs: list[Measured] = []
+        empty_runs: list[Measured] = []
         for rep in range(self.repeat):
             order = ("full", "empty") if rep % 2 == 0 else ("empty", "full")
             for side in order:
@@ -493,23 +565,42 @@ class Bench:
         self.detail(label, "into empty", empty_runs)
         mine, base = median([m.seconds for m in full_runs]), median([m.seconds for m in empty_runs])
         ratio = mine / base
-        self.results.add(Row("dedup", label, fmt_s(mine), fmt_s(base) + " (empty database)",
-                             fmt_ratio(ratio), f"< {DEDUP_MAX_RATIO:g}×", verdict(ratio < DEDUP_MAX_RATIO),
-                             "all records new; each is checked against the history's hashes"))
+        self.results.add(
+            Row(
+                "dedup",
+                label,
+                fmt_s(mine),
+                fmt_s(base) + " (empty database)",
+                fmt_ratio(ratio),
+                f"< {DEDUP_MAX_RATIO:g}×",
+                verdict(ratio < DEDUP_MAX_RATIO),
+                "all records new; each is checked against the history's hashes",
+            )
+        )
 
     # ---- dbt
 
     def dbt_build(self, db: Path, full_refresh: bool, name: str, args: list[str] | None = None) -> dict:
         """Run ``dbt build [args]`` on ``db``; return its wall time, model time sum and failures."""
         target = self.work / "dbt-target"
-        command = [DBT, "build", "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
-                   "--target-path", str(target), "--log-path", str(self.work / "dbt-logs"), *(args or [])]
+        command = [
+            DBT,
+            "build",
+            "--project-dir",
+            str(ROOT),
+            "--profiles-dir",
+            str(ROOT),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(self.work / "dbt-logs"),
+            *(args or []),
+        ]
         if full_refresh:
             command.append("--full-refresh")
         results_file = target / "run_results.json"
         results_file.unlink(missing_ok=True)
-        env = {"DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT),
-               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {"DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         m = run_measured(command, self.logs / f"{name}.log", env=env)
         if not results_file.exists():
             raise RuntimeError(f"dbt build wrote no run_results.json (exit {m.returncode}): {tail(m.log_path)}")
@@ -520,12 +611,15 @@ class Bench:
         bad = [r for r in nodes if r["status"] in ("error", "fail", "skipped", "runtime error")]
         bad_models = [r for r in models if r["status"] != "success"]
         return {
-            "wall": m.seconds, "returncode": m.returncode, "log": m.log_path,
+            "wall": m.seconds,
+            "returncode": m.returncode,
+            "log": m.log_path,
             "model_seconds": sum(r["execution_time"] for r in models if r["status"] == "success"),
             "model_times": {r["unique_id"].split(".")[-1]: r["execution_time"] for r in models},
-            "models": len(models), "bad_models": bad_models, "bad": bad,
-            "slowest": sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in models),
-                              reverse=True)[:5],
+            "models": len(models),
+            "bad_models": bad_models,
+            "bad": bad,
+            "slowest": sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in models), reverse=True)[:5],
         }
 
     @staticmethod
@@ -535,12 +629,15 @@ class Bench:
         worst_first = build["bad_models"] + [r for r in build["bad"] if r not in build["bad_models"]]
         failed = ", ".join(f"{r['unique_id'].split('.', 1)[-1]} ({r['status']})" for r in worst_first[:4])
         more = f" and {len(build['bad']) - 4} more" if len(build["bad"]) > 4 else ""
-        return (f"dbt build exit {build['returncode']}: {len(build['bad'])} nodes failed or skipped "
-                f"({len(build['bad_models'])} of {build['models']} models): {failed}{more}")
+        return (
+            f"dbt build exit {build['returncode']}: {len(build['bad'])} nodes failed or skipped "
+            f"({len(build['bad_models'])} of {build['models']} models): {failed}{more}"
+        )
 
     def ingest_into(self, db: Path, files: list[Path], name: str) -> float:
-        m = run_measured([PYTHON, "-m", "ingest", "--quiet", "--db", str(db), *map(str, files)],
-                         self.logs / f"{name}.log")
+        m = run_measured(
+            [PYTHON, "-m", "ingest", "--quiet", "--db", str(db), *map(str, files)], self.logs / f"{name}.log"
+        )
         m.check(f"ingest of {', '.join(f.name for f in files)}")
         return m.seconds
 
@@ -570,8 +667,7 @@ class Bench:
                 saved.unlink()
             else:
                 seconds = self.ingest_into(fresh(db), [events, rows], f"dbt-{n}-ingest")
-                log.info("dbt %s: ingested %s events + %s rows in %.1f s", f"{n:,}", f"{n:,}", f"{n:,}",
-                         seconds)
+                log.info("dbt %s: ingested %s events + %s rows in %.1f s", f"{n:,}", f"{n:,}", f"{n:,}", seconds)
             setup = self.dbt_build(db, True, f"dbt-{n}-setup")
             log.info("dbt %s: full build %.1f s (%s)", f"{n:,}", setup["wall"], self.build_problem(setup) or "ok")
             copy_db(db, snapshot)
@@ -589,8 +685,11 @@ class Bench:
         for side, builds in (("incremental", incremental), ("full refresh", full)):
             self.results.details.append(
                 f"| dbt build at {n:,} events + {n:,} rows | {side}: sum of model execution_time | "
-                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds) + " | dbt wall s: "
-                + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds)
+                + " | dbt wall s: "
+                + ", ".join(f"{b['wall']:.1f}" for b in builds)
+                + " |"
+            )
         return {"n": n, "delta": delta, "incremental": incremental, "full": full, "problems": problems}
 
     def section_dbt(self) -> None:
@@ -600,37 +699,58 @@ class Bench:
             label = f"dbt build after +1% on {n:,} events + {n:,} benchmark rows"
             try:
                 outcome = self.dbt_size(n, events_seed=1 if i == 0 else 2)
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001  (a failed size is recorded; the next still runs)
                 self.fail("dbt", label, err)
                 continue
             mine = median([b["model_seconds"] for b in outcome["incremental"]])
             base = median([b["model_seconds"] for b in outcome["full"]])
             ratio = mine / base if base else float("nan")
             problems = outcome["problems"]
-            note = (f"sum of model execution_time; +{outcome['delta']:,} events and rows; wall: "
-                    f"incremental {fmt_s(median([b['wall'] for b in outcome['incremental']]))}, full "
-                    f"{fmt_s(median([b['wall'] for b in outcome['full']]))}; slowest models, incremental: "
-                    + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["incremental"][-1]["slowest"][:4])
-                    + "; full: "
-                    + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["full"][-1]["slowest"][:4]))
+            note = (
+                f"sum of model execution_time; +{outcome['delta']:,} events and rows; wall: "
+                f"incremental {fmt_s(median([b['wall'] for b in outcome['incremental']]))}, full "
+                f"{fmt_s(median([b['wall'] for b in outcome['full']]))}; slowest models, incremental: "
+                + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["incremental"][-1]["slowest"][:4])
+                + "; full: "
+                + ", ".join(f"{name} {sec:.1f}s" for sec, name in outcome["full"][-1]["slowest"][:4])
+            )
             if problems:
-                note = problems[0] + (f" (+{len(problems) - 1} more builds)" if len(problems) > 1 else "") \
-                    + "; sums are over the models that ran. " + note
-            self.results.add(Row("dbt", label, fmt_s(mine), fmt_s(base) + " (full refresh)", fmt_ratio(ratio),
-                                 f"≤ {DBT_MAX_RATIO:.0%}",
-                                 "error" if problems else verdict(ratio <= DBT_MAX_RATIO),
-                                 note))
+                note = (
+                    problems[0]
+                    + (f" (+{len(problems) - 1} more builds)" if len(problems) > 1 else "")
+                    + "; sums are over the models that ran. "
+                    + note
+                )
+            self.results.add(
+                Row(
+                    "dbt",
+                    label,
+                    fmt_s(mine),
+                    fmt_s(base) + " (full refresh)",
+                    fmt_ratio(ratio),
+                    f"≤ {DBT_MAX_RATIO:.0%}",
+                    "error" if problems else verdict(ratio <= DBT_MAX_RATIO),
+                    note,
+                )
+            )
             sizes.append((n, mine, base, bool(problems)))
         if len(sizes) == 2:
             (n1, inc1, full1, bad1), (n2, inc2, full2, bad2) = sizes
             growth = inc2 / inc1 if inc1 else float("nan")
             full_growth = full2 / full1 if full1 else float("nan")
-            self.results.add(Row(
-                "dbt", f"incremental cost as history grows {n1:,} → {n2:,}", fmt_ratio(growth),
-                fmt_ratio(full_growth) + " (full refresh)", fmt_ratio(growth / full_growth),
-                "flat: ≈ 1× (no number in the issue)", "error" if bad1 or bad2 else "n/a",
-                "value = incremental model time at the larger size / at the smaller; "
-                "baseline = the same for the full refresh"))
+            self.results.add(
+                Row(
+                    "dbt",
+                    f"incremental cost as history grows {n1:,} → {n2:,}",
+                    fmt_ratio(growth),
+                    fmt_ratio(full_growth) + " (full refresh)",
+                    fmt_ratio(growth / full_growth),
+                    "flat: ≈ 1× (no number in the issue)",
+                    "error" if bad1 or bad2 else "n/a",
+                    "value = incremental model time at the larger size / at the smaller; "
+                    "baseline = the same for the full refresh",
+                )
+            )
 
     # ---- README queries
 
@@ -639,8 +759,9 @@ class Bench:
         events, rows = self.n_dbt(QUERY_EVENTS), self.n_dbt(QUERY_BENCH_ROWS)
         db, built = self.dbt_db(events)
         if not built.exists():
-            self.ingest_into(fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)],
-                             "queries-ingest")
+            self.ingest_into(
+                fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)], "queries-ingest"
+            )
             build = self.dbt_build(db, True, "queries-build")
             if self.build_problem(build):
                 log.warning("queries: %s", self.build_problem(build))
@@ -648,12 +769,16 @@ class Bench:
         queries = readme_queries(ROOT / "README.md")
         con = duckdb.connect(str(db), read_only=True)
         try:
-            tasks, events, rows = con.execute(
-                "select (select count(*) from marts.generator_tasks), (select count(*) from raw.task_events), "
-                "(select count(*) from raw.documents)").fetchone()
+            tasks, events, rows = one_row(
+                con.execute(
+                    "select (select count(*) from marts.generator_tasks), (select count(*) from raw.task_events), "
+                    "(select count(*) from raw.documents)"
+                )
+            )
             task_id, batch_id = con.execute(
                 "select task_id, batch_id from marts.generator_tasks where batch_id is not null "
-                "and step_count > 1 order by task_id limit 1").fetchone() or ("t1", "b1")
+                "and step_count > 1 order by task_id limit 1"
+            ).fetchone() or ("t1", "b1")
             reference = "select sum(hash(task_id)) from marts.generator_tasks"
             timed: list[tuple[str, list[float] | Exception]] = []
             reference_runs: list[float] = []
@@ -671,7 +796,7 @@ class Bench:
                             con.execute(statement).fetchall()
                             into.append(time.perf_counter() - started)
                     timed.append((f"q{number}: {title}", mine))
-                except Exception as err:
+                except Exception as err:  # noqa: BLE001  (a failed query is recorded; the next still runs)
                     log.error("queries: q%d failed:\n%s", number, traceback.format_exc())
                     timed.append((f"q{number}: {title}", err))
             ref50 = median(reference_runs) * 1000 if reference_runs else float("nan")
@@ -680,14 +805,24 @@ class Bench:
                     self.results.error("queries", label, outcome)
                     continue
                 p50 = median(outcome) * 1000
-                self.results.add(Row("queries", label, f"{p50:.1f} ms", f"{ref50:.1f} ms", fmt_ratio(p50 / ref50),
-                                     "— (none in the issue)", "n/a",
-                                     f"p50 of {len(outcome)} runs after a warm-up"))
+                self.results.add(
+                    Row(
+                        "queries",
+                        label,
+                        f"{p50:.1f} ms",
+                        f"{ref50:.1f} ms",
+                        fmt_ratio(p50 / ref50),
+                        "— (none in the issue)",
+                        "n/a",
+                        f"p50 of {len(outcome)} runs after a warm-up",
+                    )
+                )
             self.results.details.append(
                 f"| README queries on {events:,} events ({tasks:,} tasks) + {rows:,} benchmark rows "
                 f"('t1' → {task_id}, 'b1' → {batch_id}) | baseline: `{reference}`, "
                 "run after each run of each "
-                f"query | p50 {ref50:.1f} ms of {len(reference_runs)} runs | |")
+                f"query | p50 {ref50:.1f} ms of {len(reference_runs)} runs | |"
+            )
         finally:
             con.close()
 
@@ -695,7 +830,7 @@ class Bench:
 
     def section_detectors(self) -> None:
         try:
-            import otava.analysis  # noqa: F401  (the optional extra `bench`; make bench installs it)
+            import otava.analysis
         except ImportError as err:
             raise RuntimeError("apache-otava is not installed: pip install -e '.[bench]' (make bench does)") from err
         otava_change_points = otava.analysis.compute_change_points
@@ -706,16 +841,24 @@ class Bench:
         self.ingest_into(db, [source], "planted-ingest")
         ours, builds = None, []
         for rep in range(self.repeat):  # full refresh: the detector over every run of every series
-            builds.append(self.dbt_build(db, True, f"planted-build-{rep}",
-                                         ["-s", "+performance_change_points", "--indirect-selection", "cautious", *NIGHTLY]))
+            builds.append(
+                self.dbt_build(
+                    db,
+                    True,
+                    f"planted-build-{rep}",
+                    ["-s", "+performance_change_points", "--indirect-selection", "cautious", *NIGHTLY],
+                )
+            )
             if self.build_problem(builds[-1]):
                 raise RuntimeError(self.build_problem(builds[-1]))
         con = duckdb.connect(str(db), read_only=True)
         try:
             found: dict[str, list[int]] = {}
             for name, run in con.execute(
-                    "select model_name, date_diff('day', ?::timestamp, changed_at) from marts.performance_change_points "
-                    "where metric = 'throughput'", [planted_series.START.replace(tzinfo=None)]).fetchall():
+                "select model_name, date_diff('day', ?::timestamp, changed_at) from marts.performance_change_points "
+                "where metric = 'throughput'",
+                [planted_series.START.replace(tzinfo=None)],
+            ).fetchall():
                 found.setdefault(name, []).append(run)
         finally:
             con.close()
@@ -723,37 +866,58 @@ class Bench:
         detector_models = ("int_performance_series_tails", "performance_change_points")
         our_seconds = median([sum(b["model_times"][m] for m in detector_models) for b in builds])
         for label, settings in OTAVA_SETTINGS.items():
-            runs, theirs = [], None
+            runs: list[float] = []
+            theirs = None
             for _ in range(self.repeat):
                 started = time.perf_counter()
-                detected = {s.name: [int(cp.index) for cp in otava_change_points(s.values, **settings)[0]]
-                            for s in series}
+                detected = {
+                    s.name: [int(cp.index) for cp in otava_change_points(s.values, **settings)[0]] for s in series
+                }
                 runs.append(time.perf_counter() - started)
                 theirs = planted_series.score(series, detected)
-            self.results.details.append(f"| detectors: Apache Otava {label} on {what} | seconds | "
-                                        + ", ".join(f"{r:.3f}" for r in runs) + " | |")
-            self.results.add(Row(
-                "detectors", f"precision / recall / F1 on {what}: ours vs Apache Otava {label}",
-                f"{ours.precision:.3f} / {ours.recall:.3f} / {ours.f1:.3f}",
-                f"{theirs.precision:.3f} / {theirs.recall:.3f} / {theirs.f1:.3f}", f"F1 {ours.f1 / theirs.f1:.2f}×",
-                f"precision and recall ≥ {DETECTOR_MIN_SCORE:g} (ours)",
-                verdict(min(ours.precision, ours.recall) >= DETECTOR_MIN_SCORE),
-                f"ours: {ours.true_positives} true, {ours.false_positives} false detections, "
-                f"{ours.found_required} of {ours.required} required changes found; Otava: {theirs.true_positives} "
-                f"true, {theirs.false_positives} false, {theirs.found_required} of {theirs.required}; a detection "
-                f"within {planted_series.MATCH_RUNS} runs of a planted change counts"))
-            self.results.add(Row(
-                "detectors", f"time to find the change points of {what}: ours vs Apache Otava {label}",
-                fmt_s(our_seconds), fmt_s(median(runs)), fmt_ratio(our_seconds / median(runs)),
-                "— (none in the issue)", "n/a",
-                "ours: dbt execution_time of int_performance_series_tails (which also judges every run for "
-                "the alerts) + performance_change_points, full refresh, median of "
-                f"{len(builds)}; dbt wall {fmt_s(median([b['wall'] for b in builds]))}. Otava: "
-                "otava.analysis.compute_change_points per series, in this process"))
+            assert theirs is not None  # self.repeat >= 1
+            self.results.details.append(
+                f"| detectors: Apache Otava {label} on {what} | seconds | "
+                + ", ".join(f"{r:.3f}" for r in runs)
+                + " | |"
+            )
+            self.results.add(
+                Row(
+                    "detectors",
+                    f"precision / recall / F1 on {what}: ours vs Apache Otava {label}",
+                    f"{ours.precision:.3f} / {ours.recall:.3f} / {ours.f1:.3f}",
+                    f"{theirs.precision:.3f} / {theirs.recall:.3f} / {theirs.f1:.3f}",
+                    f"F1 {ours.f1 / theirs.f1:.2f}×",
+                    f"precision and recall ≥ {DETECTOR_MIN_SCORE:g} (ours)",
+                    verdict(min(ours.precision, ours.recall) >= DETECTOR_MIN_SCORE),
+                    f"ours: {ours.true_positives} true, {ours.false_positives} false detections, "
+                    f"{ours.found_required} of {ours.required} required changes found; Otava: {theirs.true_positives} "
+                    f"true, {theirs.false_positives} false, {theirs.found_required} of {theirs.required}; a detection "
+                    f"within {planted_series.MATCH_RUNS} runs of a planted change counts",
+                )
+            )
+            self.results.add(
+                Row(
+                    "detectors",
+                    f"time to find the change points of {what}: ours vs Apache Otava {label}",
+                    fmt_s(our_seconds),
+                    fmt_s(median(runs)),
+                    fmt_ratio(our_seconds / median(runs)),
+                    "— (none in the issue)",
+                    "n/a",
+                    "ours: dbt execution_time of int_performance_series_tails (which also judges every run for "
+                    "the alerts) + performance_change_points, full refresh, median of "
+                    f"{len(builds)}; dbt wall {fmt_s(median([b['wall'] for b in builds]))}. Otava: "
+                    "otava.analysis.compute_change_points per series, in this process",
+                )
+            )
         self.results.details.append(
             f"| detectors: ours on {what} | model seconds (tails + change points) | "
             + ", ".join(f"{sum(b['model_times'][m] for m in detector_models):.3f}" for b in builds)
-            + " | dbt wall s: " + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+            + " | dbt wall s: "
+            + ", ".join(f"{b['wall']:.1f}" for b in builds)
+            + " |"
+        )
 
     # ---- what performance_alerts and performance_change_points add to an incremental build
 
@@ -761,17 +925,27 @@ class Bench:
         sizes = []
         for size in DBT_SIZES:
             n = self.n_dbt(size)
-            label = f"performance_alerts + performance_change_points in an incremental dbt build, {n:,} benchmark rows +1%"
+            label = (
+                f"performance_alerts + performance_change_points in an incremental dbt build, {n:,} benchmark rows +1%"
+            )
             try:
                 sizes.append((n, self.alerts_cost(n, label)))
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 -- a failed section is reported, the others still run
                 self.fail("alerts-cost", label, err)
         if len(sizes) == 2:
             (n1, t1), (n2, t2) = sizes
-            self.results.add(Row(
-                "alerts-cost", f"their incremental time as history grows {n1:,} → {n2:,} benchmark rows",
-                fmt_ratio(t2 / t1) if t1 else "n/a", "", "", "flat", verdict(t1 > 0 and t2 / t1 <= 1.5),
-                "execution_time of the two marts at the larger size / at the smaller ('meets' up to 1.5×)"))
+            self.results.add(
+                Row(
+                    "alerts-cost",
+                    f"their incremental time as history grows {n1:,} → {n2:,} benchmark rows",
+                    fmt_ratio(t2 / t1) if t1 else "n/a",
+                    "",
+                    "",
+                    "flat",
+                    verdict(t1 > 0 and t2 / t1 <= 1.5),
+                    "execution_time of the two marts at the larger size / at the smaller ('meets' up to 1.5×)",
+                )
+            )
 
     def alerts_cost(self, n: int, label: str) -> float:
         """n benchmark rows (no events) built once; per repetition: restore, +1% rows, the nightly build
@@ -780,9 +954,11 @@ class Bench:
         rows = self.benchmarks_file(n)
         # a night's new runs, dated after every stored run (benchmarks_file's continuation is dated in the
         # last 1% of the year, before the newest stored runs: late runs, which gather a series again)
-        after = datetime.now(timezone.utc).date() + timedelta(days=7)
-        delta_rows = self._cached(f"benchmarks-{delta}-s1-from{n}-{after}.ndjson",
-                                  lambda p: generate.benchmarks(p, delta, first_row=n, base=after))
+        after = datetime.now(UTC).date() + timedelta(days=7)
+        delta_rows = self._cached(
+            f"benchmarks-{delta}-s1-from{n}-{after}.ndjson",
+            lambda p: generate.benchmarks(p, delta, first_row=n, base=after),
+        )
         db = self.dbs / f"alerts-{n}.duckdb"
         snapshot = self.dbs / f"alerts-{n}.snapshot"
         saved = snapshot.with_suffix(".saved")
@@ -794,7 +970,8 @@ class Bench:
                 raise RuntimeError(self.build_problem(setup))
             copy_db(db, snapshot)
             saved.write_text(digest)
-        with_marts, without = [], []
+        with_marts: list[dict] = []
+        without: list[dict] = []
         for rep in range(self.dbt_repeat):
             for side, extra in (("with", []), ("without", ["--exclude", *ALERT_MARTS])):
                 copy_db(snapshot, db)
@@ -807,20 +984,31 @@ class Bench:
         tails = median([b["model_times"]["int_performance_series_tails"] for b in with_marts])
         mine, base = median([b["model_seconds"] for b in with_marts]), median([b["model_seconds"] for b in without])
         added = mine / base - 1 if base else float("nan")
-        self.results.add(Row(
-            "alerts-cost", label, fmt_s(mine), fmt_s(base) + " (without the two)", f"{added:+.0%}",
-            f"≤ +{ALERTS_MAX_ADDED:.0%}", verdict(added <= ALERTS_MAX_ADDED),
-            f"sum of model execution_time of `dbt build {' '.join(NIGHTLY)}` after +{delta:,} rows, with and "
-            f"without `--exclude {' '.join(ALERT_MARTS)}`; the two marts themselves: {fmt_s(theirs)} "
-            f"({theirs / mine:.0%} of the build); int_performance_series_tails, which performance_regressions "
-            f"needs too: {fmt_s(tails)}; dbt wall: with {fmt_s(median([b['wall'] for b in with_marts]))}, "
-            f"without {fmt_s(median([b['wall'] for b in without]))}; no generator events; the new runs dated "
-            "after every stored run"))
+        self.results.add(
+            Row(
+                "alerts-cost",
+                label,
+                fmt_s(mine),
+                fmt_s(base) + " (without the two)",
+                f"{added:+.0%}",
+                f"≤ +{ALERTS_MAX_ADDED:.0%}",
+                verdict(added <= ALERTS_MAX_ADDED),
+                f"sum of model execution_time of `dbt build {' '.join(NIGHTLY)}` after +{delta:,} rows, with and "
+                f"without `--exclude {' '.join(ALERT_MARTS)}`; the two marts themselves: {fmt_s(theirs)} "
+                f"({theirs / mine:.0%} of the build); int_performance_series_tails, which performance_regressions "
+                f"needs too: {fmt_s(tails)}; dbt wall: with {fmt_s(median([b['wall'] for b in with_marts]))}, "
+                f"without {fmt_s(median([b['wall'] for b in without]))}; no generator events; the new runs dated "
+                "after every stored run",
+            )
+        )
         for side, builds in (("with", with_marts), ("without", without)):
             self.results.details.append(
                 f"| alerts-cost at {n:,} rows | {side}: sum of model execution_time | "
-                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds) + " | dbt wall s: "
-                + ", ".join(f"{b['wall']:.1f}" for b in builds) + " |")
+                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds)
+                + " | dbt wall s: "
+                + ", ".join(f"{b['wall']:.1f}" for b in builds)
+                + " |"
+            )
         return theirs
 
     # ---- running
@@ -835,7 +1023,7 @@ class Bench:
             log.info("=== section %s", name)
             try:
                 getattr(self, "section_" + name.replace("-", "_"))()
-            except Exception as err:  # recorded in the section's row; the next section still runs
+            except Exception as err:  # noqa: BLE001  (recorded in the section row; the next section still runs)
                 self.fail(name, f"({name} section)", err)
             self.results.section_seconds[name] = time.perf_counter() - started
             log.info("=== section %s done in %.0f s", name, self.results.section_seconds[name])
@@ -846,7 +1034,7 @@ def readme_queries(readme: Path) -> list[tuple[str, str]]:
     """Every statement of every ```sql block (split on ';'), titled by its first line or comment."""
     text = readme.read_text(encoding="utf-8")
     queries = []
-    for block in re.findall(r"```sql\n(.*?)```", text, flags=re.S):
+    for block in re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL):
         for statement in block.split(";"):
             if not statement.strip():
                 continue
@@ -872,8 +1060,11 @@ def machine() -> dict[str, str]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
         ram = f"{mem_kb / 2**20:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         ram = "unknown"
@@ -889,16 +1080,34 @@ def machine() -> dict[str, str]:
             return "not installed"
 
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=30).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", ".", ":!bench"],
-                               capture_output=True, text=True, timeout=30).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", ".", ":!bench"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout.strip()
         commit += f" (+ {len(dirty.splitlines())} uncommitted changes outside bench/)" if dirty else ""
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
-    return {"cpu": cpu, "ram": ram, "nproc": nproc, "os": platform.platform(),
-            "python": platform.python_version(), "duckdb": version("duckdb"),
-            "dbt-core": version("dbt-core"), "dbt-duckdb": version("dbt-duckdb"), "commit": commit}
+    return {
+        "cpu": cpu,
+        "ram": ram,
+        "nproc": nproc,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": version("duckdb"),
+        "dbt-core": version("dbt-core"),
+        "dbt-duckdb": version("dbt-duckdb"),
+        "commit": commit,
+    }
 
 
 MEASURED_CODE = ["ingest", "models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml", "README.md"]
@@ -928,77 +1137,131 @@ def repetitions(args: argparse.Namespace) -> str:
     if not args.only or "dbt" in args.only:
         extra.append(f"dbt: {args.dbt_repeat or args.repeat} incremental + full refresh pairs")
     if not args.only or "queries" in args.only:
-        extra.append(f"README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
-                     f"while under {QUERY_BUDGET_S:g} s")
+        extra.append(
+            f"README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "
+            f"while under {QUERY_BUDGET_S:g} s"
+        )
     return f"{args.repeat}" + (f" ({'; '.join(extra)})" if extra else "")
 
 
-def render(results: Results, info: dict[str, str], args: argparse.Namespace, started: datetime,
-           finished: bool) -> str:
-    elapsed = (datetime.now(timezone.utc) - started).total_seconds()
+def render(results: Results, info: dict[str, str], args: argparse.Namespace, started: datetime, finished: bool) -> str:
+    elapsed = (datetime.now(UTC) - started).total_seconds()
     lines = [
         "# Benchmark results",
         "",
-        "Written by `bench/run.py` (see `bench/README.md`). Every ratio is measured / baseline, both "
-        "medians of repetitions run alternately in the same run on the same machine.",
+        (
+            "Written by `bench/run.py` (see `bench/README.md`). Every ratio is measured / baseline, both "
+            "medians of repetitions run alternately in the same run on the same machine."
+        ),
         "",
         "| | |",
         "|---|---|",
-        f"| date | {started:%Y-%m-%d %H:%M} UTC; {'took' if finished else 'RUN IN PROGRESS after'} "
-        f"{elapsed / 60:.1f} min |",
+        (
+            f"| date | {started:%Y-%m-%d %H:%M} UTC; {'took' if finished else 'RUN IN PROGRESS after'} "
+            f"{elapsed / 60:.1f} min |"
+        ),
         f"| command | `{shlex.join(getattr(sys, 'orig_argv', [sys.executable, *sys.argv]))}` |",
         f"| scale | {args.scale:g} (the issue's sizes × {args.scale:g})"
-        + (f"; dbt and queries sections: {args.dbt_scale:g}" if args.dbt_scale else "") + " |",
+        + (f"; dbt and queries sections: {args.dbt_scale:g}" if args.dbt_scale else "")
+        + " |",
         f"| repetitions | {repetitions(args)} |",
         f"| machine | {info['cpu']}; nproc {info['nproc']}; {info['ram']} RAM; {info['os']} |",
-        f"| software | duckdb {info['duckdb']}, dbt-core {info['dbt-core']}, dbt-duckdb {info['dbt-duckdb']}, "
-        f"Python {info['python']} |",
+        (
+            f"| software | duckdb {info['duckdb']}, dbt-core {info['dbt-core']}, dbt-duckdb {info['dbt-duckdb']}, "
+            f"Python {info['python']} |"
+        ),
         f"| code | commit {info['commit']}; digest of {', '.join(MEASURED_CODE)}: {info['digest']}"
-        + (f" at the start, **{info['digest_end']} at the end: the code changed during the run**"
-           if info.get("digest_end") not in (None, info["digest"]) else "") + " |",
+        + (
+            f" at the start, **{info['digest_end']} at the end: the code changed during the run**"
+            if info.get("digest_end") not in (None, info["digest"])
+            else ""
+        )
+        + " |",
         "",
         "| section | measurement | median | baseline median | ratio | target | verdict | notes |",
         "|---|---|---:|---:|---:|---|---|---|",
     ]
     for row in results.rows:
-        cells = [row.section, row.measurement, row.value, row.baseline, row.ratio, row.target,
-                 f"**{row.verdict}**" if row.verdict in ("misses", "error") else row.verdict, row.note]
+        cells = [
+            row.section,
+            row.measurement,
+            row.value,
+            row.baseline,
+            row.ratio,
+            row.target,
+            f"**{row.verdict}**" if row.verdict in ("misses", "error") else row.verdict,
+            row.note,
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-    lines += ["", "## Per repetition", "",
-              "| measurement | side | seconds, each run | peak RSS MiB, each run (or other) |",
-              "|---|---|---|---|",
-              *results.details]
+    lines += [
+        "",
+        "## Per repetition",
+        "",
+        "| measurement | side | seconds, each run | peak RSS MiB, each run (or other) |",
+        "|---|---|---|---|",
+        *results.details,
+    ]
     if results.section_seconds:
-        lines += ["", "Section wall times: " + ", ".join(
-            f"{name} {seconds / 60:.1f} min" for name, seconds in results.section_seconds.items()) + "."]
+        lines += [
+            "",
+            "Section wall times: "
+            + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds in results.section_seconds.items())
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Benchmark ingest and dbt against baselines measured in the same run; "
-                    "writes a Markdown table of medians and ratios.")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiplier of the issue's sizes (default 1.0; 0.01 for a quick smoke run)")
-    parser.add_argument("--dbt-scale", type=float, default=None,
-                        help="multiplier for the dbt and queries sections only (default: --scale)")
+        "writes a Markdown table of medians and ratios."
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplier of the issue's sizes (default 1.0; 0.01 for a quick smoke run)",
+    )
+    parser.add_argument(
+        "--dbt-scale",
+        type=float,
+        default=None,
+        help="multiplier for the dbt and queries sections only (default: --scale)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (default 3)")
-    parser.add_argument("--dbt-repeat", type=int, default=None,
-                        help="repetitions of the dbt measurement (default: --repeat); each is two builds")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
-                        help=f"run only these sections: {', '.join(SECTIONS)}")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md",
-                        help="Markdown file to write (default bench/RESULTS.md)")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="where data and databases go (default: a new folder under /tmp); "
-                             "generated files already there are reused")
+    parser.add_argument(
+        "--dbt-repeat",
+        type=int,
+        default=None,
+        help="repetitions of the dbt measurement (default: --repeat); each is two builds",
+    )
+    parser.add_argument(
+        "--only", nargs="+", choices=SECTIONS, metavar="SECTION", help=f"run only these sections: {', '.join(SECTIONS)}"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "RESULTS.md",
+        help="Markdown file to write (default bench/RESULTS.md)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where data and databases go (default: a new folder under /tmp); generated files already there are reused",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the workdir at the end")
     args = parser.parse_args(argv)
-    if (args.scale <= 0 or (args.dbt_scale is not None and args.dbt_scale <= 0) or args.repeat < 1
-            or (args.dbt_repeat is not None and args.dbt_repeat < 1)):
+    if (
+        args.scale <= 0
+        or (args.dbt_scale is not None and args.dbt_scale <= 0)
+        or args.repeat < 1
+        or (args.dbt_repeat is not None and args.dbt_repeat < 1)
+    ):
         parser.error("--scale and --dbt-scale must be > 0, --repeat and --dbt-repeat >= 1")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S", stream=sys.stderr
+    )
 
     created = args.workdir is None or not args.workdir.exists()
     workdir = Path(tempfile.mkdtemp(prefix="ml-analytics-bench-")) if args.workdir is None else args.workdir
@@ -1007,7 +1270,7 @@ def main(argv: list[str] | None = None) -> int:
     free = shutil.disk_usage(workdir).free
     log.info("workdir %s (%.0f GB free; --scale 1 needs about 40 GB)", workdir, free / 1e9)
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     info = machine()
     sections = [s for s in SECTIONS if not args.only or s in args.only]
     out: Path = args.out

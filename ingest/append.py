@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import duckdb
 
 from ingest.classify import CLASSIFY_SELECT
+from ingest.connect import one_row
 from ingest.schema import LANDING_TABLES, REJECTED_TABLE
 from ingest.stage import MAX_REJECTED_TEXT, Staged
 
@@ -30,7 +31,6 @@ FIRST_ONLY = "semi join first_records using (file_index, record_index)"
 # grows with the history (5M events: out of memory at 512 MB); such a load appends its documents and
 # then deletes those landed before (_drop_landed_before).
 NOT_LANDED = "anti join {table} as landed on landed.record_hash = c.record_hash"
-
 
 
 @contextmanager
@@ -58,55 +58,84 @@ def land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Staged
     documents (a third read), its rejects recorded, later repeats of the first kind removed and the
     other kind appended from one more read, then documents landed before deleted.
     """
+    # a file staged to be read again always has its documents' SQL and parameters
+    assert staged.documents is not None and staged.params is not None, staged
     params = staged.params
-    first = con.execute(f"select kind from ({CLASSIFY_SELECT.replace('{source}', staged.first_document)})",
-                        params).fetchone()
+    first = con.execute(
+        f"select kind from ({CLASSIFY_SELECT.replace('{source}', staged.first_document)})", params
+    ).fetchone()
     first_kind = first[0] if first else "document"
     indexed = f"({CLASSIFY_SELECT.replace('{source}', staged.documents)})"
     table = LANDING_TABLES[first_kind]
     with _file_side_probes(con):
-        (appended,) = con.execute(
-            LAND_KIND_SQL.format(table=table, documents=indexed, first_only="", not_landed=""),
-            params + [first_kind]).fetchone()
+        (appended,) = one_row(
+            con.execute(
+                LAND_KIND_SQL.format(table=table, documents=indexed, first_only="", not_landed=""),
+                params + [first_kind],
+            )
+        )
     if appended == staged.records_in:
         # record indexes run from 1 to max_index (see INDEXED_SOURCE), so one bit each counts them;
         # repeats within the file share a record_hash: counting hash(record_hash) is cheaper and never
         # misses one (a collision only costs the exact delete below, which counts the true repeats)
-        indexes, hashes = con.execute(f"""
+        indexes, hashes = one_row(
+            con.execute(
+                f"""
             select coalesce(bit_count(bitstring_agg(record_index, 1, ?)), 0),
                 count(distinct hash(record_hash))
             from {table} where load_id = ?
-        """, [staged.max_index, load_id]).fetchone()
+        """,
+                [staged.max_index, load_id],
+            )
+        )
         _check_unchanged(staged.path, staged.records_in, appended, indexes)
         repeats = 0
         if hashes < appended:
-            (repeats,) = con.execute(f"""
+            (repeats,) = one_row(
+                con.execute(
+                    f"""
                 delete from {table} where load_id = ? and record_index in (
                     select record_index from {table} where load_id = ?
                     qualify row_number() over (partition by record_hash order by record_index) > 1)
-            """, [load_id, load_id]).fetchone()
+            """,
+                    [load_id, load_id],
+                )
+            )
         landed_before = _drop_landed_before(con, table, load_id)
         return [(load_id, staged.records_in, appended - repeats - landed_before, 0)]
 
     with _file_side_probes(con):
-        con.execute(f"""
+        con.execute(
+            f"""
             create or replace temp table classified as
             select file_index, record_index, case when reject_reason is not null then doc end as doc,
                 record_hash, reject_reason, kind
             from {indexed}
-        """, params)
-    _check_unchanged(staged.path, staged.records_in,
-                     *con.execute("select count(*), count(distinct record_index) from classified").fetchone())
+        """,
+            params,
+        )
+    _check_unchanged(
+        staged.path,
+        staged.records_in,
+        *one_row(con.execute("select count(*), count(distinct record_index) from classified")),
+    )
     _record_rejects_and_first_records(con)
-    con.execute(f"delete from {table} where load_id = ? and record_index not in "
-                "(select record_index from first_records)", [load_id])
+    con.execute(
+        f"delete from {table} where load_id = ? and record_index not in (select record_index from first_records)",
+        [load_id],
+    )
     for kind, other_table in LANDING_TABLES.items():
-        if kind != first_kind and con.execute(
-                "select count(*) from classified where reject_reason is null and kind = ?",
-                [kind]).fetchone()[0]:
+        if (
+            kind != first_kind
+            and one_row(
+                con.execute("select count(*) from classified where reject_reason is null and kind = ?", [kind])
+            )[0]
+        ):
             with _file_side_probes(con):
-                con.execute(LAND_KIND_SQL.format(table=other_table, documents=indexed, first_only=FIRST_ONLY,
-                                                 not_landed=""), params + [kind])
+                con.execute(
+                    LAND_KIND_SQL.format(table=other_table, documents=indexed, first_only=FIRST_ONLY, not_landed=""),
+                    params + [kind],
+                )
     for kind_table in LANDING_TABLES.values():
         _drop_landed_before(con, kind_table, load_id)
     return _counts(con, [load_id])
@@ -115,10 +144,15 @@ def land_read_again(con: duckdb.DuckDBPyConnection, load_id: int, staged: Staged
 def _drop_landed_before(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
     """Delete the documents of load ``load_id`` that other loads of ``table`` landed; return how many.
     The join is built from this load's hashes, so its memory follows the file, not the history."""
-    (deleted,) = con.execute(f"""
+    (deleted,) = one_row(
+        con.execute(
+            f"""
         delete from {table} where load_id = ? and record_hash in (
             select record_hash from {table} where load_id <> ?)
-    """, [load_id, load_id]).fetchone()
+    """,
+            [load_id, load_id],
+        )
+    )
     return deleted
 
 
@@ -131,8 +165,10 @@ def _check_unchanged(path: str, records_in: int, documents: int, indexes: int) -
     once (``documents`` rows, ``indexes`` distinct record indexes). Documents the first read did not
     see are left out, as if written after it."""
     if not documents == indexes == records_in:
-        raise FileChanged(f"{path}: the file changed while it was being landed ({records_in} documents "
-                          f"at the first read, {documents} matching at the second)")
+        raise FileChanged(
+            f"{path}: the file changed while it was being landed ({records_in} documents "
+            f"at the first read, {documents} matching at the second)"
+        )
 
 
 def _record_rejects_and_first_records(con: duckdb.DuckDBPyConnection) -> None:
@@ -165,16 +201,20 @@ def land_classified(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> list
     """Land the documents staged in ``classified``; return each load's counts."""
     _record_rejects_and_first_records(con)
     for kind, table in LANDING_TABLES.items():
-        con.execute(LAND_KIND_SQL.format(table=table, documents="classified", first_only=FIRST_ONLY,
-                                         not_landed=NOT_LANDED.format(table=table)), [kind])
+        con.execute(
+            LAND_KIND_SQL.format(
+                table=table, documents="classified", first_only=FIRST_ONLY, not_landed=NOT_LANDED.format(table=table)
+            ),
+            [kind],
+        )
     return _counts(con, load_ids)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> list[tuple]:
     """(load_id, records_in, landed, rejected) of each file of the batch, in file order."""
     landed_union = " union all ".join(
-        f"select load_id from {table} where load_id between ? and ?"
-        for table in LANDING_TABLES.values())
+        f"select load_id from {table} where load_id between ? and ?" for table in LANDING_TABLES.values()
+    )
     return con.execute(
         f"""
         with records as (
@@ -197,5 +237,3 @@ def _counts(con: duckdb.DuckDBPyConnection, load_ids: list[int]) -> list[tuple]:
         """,
         [min(load_ids), max(load_ids)] * len(LANDING_TABLES),
     ).fetchall()
-
-

@@ -12,8 +12,13 @@ import duckdb
 ISO_8601 = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
 BAD_LINES_COLUMNS = "file_index integer, record_index bigint, line varchar, reason varchar"
 KNOWN_EVENTS = (
-    "task_started", "task_updated", "task_completed", "task_deleted",
-    "batch_started", "batch_completed", "batch_deleted",
+    "task_started",
+    "task_updated",
+    "task_completed",
+    "task_deleted",
+    "batch_started",
+    "batch_completed",
+    "batch_deleted",
 )
 
 # Every document read, with its hash (md5 of the minified JSON) and why it cannot land (NULL when it
@@ -54,8 +59,9 @@ select file_index, record_index, doc, md5(minified) as record_hash,
 from fields
 """.replace("KNOWN_EVENTS", repr(KNOWN_EVENTS)).replace("ISO_8601", ISO_8601)
 CLASSIFY_SQL = "create or replace temp table classified as" + CLASSIFY_SELECT
-CLASSIFIED_COLUMNS = ("file_index integer, record_index bigint, doc json, record_hash varchar, "
-                      "reject_reason varchar, kind varchar")
+CLASSIFIED_COLUMNS = (
+    "file_index integer, record_index bigint, doc json, record_hash varchar, reject_reason varchar, kind varchar"
+)
 
 
 def classify(con: duckdb.DuckDBPyConnection, source_sql: str, params: list) -> None:

@@ -11,10 +11,18 @@ import sys
 import duckdb
 
 from ingest import DEFAULT_DB_PATH, lake, lake_land
-from ingest.connect import LockTimeout, NotADatabase, connect
+from ingest.connect import LockTimeout, NotADatabase, connect, one_row
 from ingest.discover import Source, UsageError, discover
-from ingest.land import (BATCH_BYTES, BATCH_FILES, BatchNotReadable, LoadResult, is_batchable,
-                         land_batch, recover_interrupted_loads, rejected_details)
+from ingest.land import (
+    BATCH_BYTES,
+    BATCH_FILES,
+    BatchNotReadable,
+    LoadResult,
+    is_batchable,
+    land_batch,
+    recover_interrupted_loads,
+    rejected_details,
+)
 from ingest.progress import Progress, StatusStream
 from ingest.reader import fit_threads
 from ingest.schema import LANDING_DDL
@@ -33,8 +41,9 @@ def memory_size(value: str) -> str:
         con.execute("set memory_limit = ?", [value])
     except duckdb.Error as err:
         reason = str(err).splitlines()[0].split(": ", 1)[-1]
-        raise argparse.ArgumentTypeError(f"{value!r} is not a usable memory size such as 512MB "
-                                         f"or 2GB: {reason}") from err
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a usable memory size such as 512MB or 2GB: {reason}"
+        ) from err
     finally:
         con.close()
     return value
@@ -65,17 +74,25 @@ def seconds(value: str) -> float:
 def common_arguments() -> argparse.ArgumentParser:
     """Options every ingest command shares: which database, how long to wait for it, how loud."""
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--db", default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-                        help="DuckDB file or ducklake:postgres:<dsn> (default: $DUCKDB_PATH or %(default)s)")
-    parser.add_argument("--lock-timeout", type=seconds, default=300.0, metavar="SECONDS",
-                        help="how long to wait for another writer to release the file "
-                             "(default: %(default)s)")
-    parser.add_argument("--memory-limit", type=memory_size,
-                        default=os.environ.get("INGEST_MEMORY_LIMIT", "512MB"),
-                        help="DuckDB memory_limit; larger inputs spill to disk "
-                             "(default: $INGEST_MEMORY_LIMIT or %(default)s)")
-    parser.add_argument("--threads", type=positive_int, default=None,
-                        help="DuckDB threads (default: one per core)")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
+        help="DuckDB file or ducklake:postgres:<dsn> (default: $DUCKDB_PATH or %(default)s)",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for another writer to release the file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=memory_size,
+        default=os.environ.get("INGEST_MEMORY_LIMIT", "512MB"),
+        help="DuckDB memory_limit; larger inputs spill to disk (default: $INGEST_MEMORY_LIMIT or %(default)s)",
+    )
+    parser.add_argument("--threads", type=positive_int, default=None, help="DuckDB threads (default: one per core)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     return parser
 
@@ -92,8 +109,7 @@ def configure(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
 def setup_logging(quiet: bool) -> StatusStream:
     """Log to stderr; the stream returned also carries the progress line (kept below log lines)."""
     stream = StatusStream(sys.stderr)
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="ingest: %(message)s", stream=stream)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="ingest: %(message)s", stream=stream)
     return stream
 
 
@@ -125,8 +141,7 @@ def batches(sources: list[Source]) -> list[list[Source]]:
         except OSError:
             batchable = False  # land() reports it
         size = source.path.stat().st_size if batchable else 0
-        if current and (not batchable or len(current) >= BATCH_FILES
-                        or current_bytes + size > BATCH_BYTES):
+        if current and (not batchable or len(current) >= BATCH_FILES or current_bytes + size > BATCH_BYTES):
             groups.append(current)
             current, current_bytes = [], 0
         if batchable:
@@ -138,20 +153,25 @@ def batches(sources: list[Source]) -> list[list[Source]]:
 
 
 def report(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
-    if result.rejected:
+    if result.rejected and result.load_id is not None:
         for index, reason in rejected_details(con, result.load_id, REJECTIONS_SHOWN):
             where = "whole file" if index is None else f"record {index}"
             log.error("%s: %s: rejected: %s", result.source, where, reason)
         if result.rejected > REJECTIONS_SHOWN:
-            log.error("%s: ... %d more rejected, see raw.rejected_records (load_id = %d)",
-                      result.source, result.rejected - REJECTIONS_SHOWN, result.load_id)
+            log.error(
+                "%s: ... %d more rejected, see raw.rejected_records (load_id = %d)",
+                result.source,
+                result.rejected - REJECTIONS_SHOWN,
+                result.load_id,
+            )
     log.log(logging.ERROR if result.rejected else logging.INFO, "%s", result.summary())
 
 
 def database_file(con: duckdb.DuckDBPyConnection) -> str:
     """The absolute path of the connection's database file."""
-    (path, kind) = con.execute("select path, type from duckdb_databases() "
-                               "where database_name = current_database()").fetchone()
+    (path, kind) = one_row(
+        con.execute("select path, type from duckdb_databases() where database_name = current_database()")
+    )
     if kind == "ducklake":
         return lake.LAKE_PREFIX + path
     return os.path.abspath(path) if path else ":memory:"
@@ -159,11 +179,12 @@ def database_file(con: duckdb.DuckDBPyConnection) -> str:
 
 def run_summary(con: duckdb.DuckDBPyConnection, files: int, results: list[LoadResult]) -> str:
     """One line for the whole run, naming the database file written."""
-    total = {key: sum(getattr(r, key) for r in results)
-             for key in ("records_in", "landed", "duplicates", "rejected")}
-    text = (f"{files} file{'' if files == 1 else 's'} into {database_file(con)}: "
-            f"{total['records_in']} records, {total['landed']} landed, "
-            f"{total['duplicates']} duplicates skipped, {total['rejected']} rejected")
+    total = {key: sum(getattr(r, key) for r in results) for key in ("records_in", "landed", "duplicates", "rejected")}
+    text = (
+        f"{files} file{'' if files == 1 else 's'} into {database_file(con)}: "
+        f"{total['records_in']} records, {total['landed']} landed, "
+        f"{total['duplicates']} duplicates skipped, {total['rejected']} rejected"
+    )
     not_loaded = files - len(results)
     return text + (f", {not_loaded} not loaded" if not_loaded else "")
 
@@ -176,8 +197,12 @@ def label(text: str) -> tuple[str, str]:
     return key.strip(), value
 
 
-def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
-             progress: Progress | None = None, labels: dict[str, str] | None = None) -> int:
+def land_all(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[Source],
+    progress: Progress | None = None,
+    labels: dict[str, str] | None = None,
+) -> int:
     """Land the sources (small files in batches, each file its own load); return the exit code.
     The last line logged sums up the run."""
     exit_code = EXIT_OK
@@ -214,16 +239,23 @@ def land_all(con: duckdb.DuckDBPyConnection, sources: list[Source],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingest", parents=[common_arguments()],
+        prog="python -m ingest",
+        parents=[common_arguments()],
         description="Append task-event and benchmark JSON (files, folders, globs, NDJSON, '-' for "
-                    "stdin; optionally gzip-compressed) to the raw landing tables.",
+        "stdin; optionally gzip-compressed) to the raw landing tables.",
         epilog="Exit codes: 0 all landed (or were duplicates), 1 something was rejected or failed, "
-               "2 usage error (nothing written; also when the paths hold no JSON file). "
-               "See also: python -m ingest.delete, python -m ingest.export.",
+        "2 usage error (nothing written; also when the paths hold no JSON file). "
+        "See also: python -m ingest.delete, python -m ingest.export.",
     )
-    parser.add_argument("--label", type=label, action="append", default=[], metavar="KEY=VALUE",
-                        help="record a label on every load (repeatable); commit, branch, machine and "
-                             "ci_run become columns of the benchmark and test marts")
+    parser.add_argument(
+        "--label",
+        type=label,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="record a label on every load (repeatable); commit, branch, machine and "
+        "ci_run become columns of the benchmark and test marts",
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH")
     args = parser.parse_args(argv)
     stream = setup_logging(args.quiet)
@@ -238,8 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if not sources:
         if problems:
             return EXIT_REJECTED
-        log.error("nothing to land: no JSON/NDJSON file in %s; nothing was written",
-                  ", ".join(args.paths))
+        log.error("nothing to land: no JSON/NDJSON file in %s; nothing was written", ", ".join(args.paths))
         return EXIT_USAGE
 
     try:
@@ -250,6 +281,5 @@ def main(argv: list[str] | None = None) -> int:
     if con is None:
         return EXIT_REJECTED
     with con:
-        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet, stream),
-                             dict(args.label))
+        exit_code = land_all(con, sources, Progress.for_terminal(sources, args.quiet, stream), dict(args.label))
     return EXIT_REJECTED if problems else exit_code

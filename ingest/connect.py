@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -39,11 +40,14 @@ def check_database_file(db_path: str) -> None:
         with open(db_path, "rb") as handle:
             head = handle.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
     except OSError as err:
-        raise NotADatabase(f"{db_path}: cannot be read as a database file ({err.strerror}); "
-                           "nothing was written") from err
+        raise NotADatabase(
+            f"{db_path}: cannot be read as a database file ({err.strerror}); nothing was written"
+        ) from err
     if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
-        raise NotADatabase(f"{db_path}: exists and is not a DuckDB database file; nothing was "
-                           "written. Name a DuckDB file or a new path (--db or $DUCKDB_PATH).")
+        raise NotADatabase(
+            f"{db_path}: exists and is not a DuckDB database file; nothing was "
+            "written. Name a DuckDB file or a new path (--db or $DUCKDB_PATH)."
+        )
 
 
 class _Waiting:
@@ -62,8 +66,7 @@ class _Waiting:
                 "nothing was written. Retry later or raise --lock-timeout."
             ) from err
         if now >= self.next_notice:
-            log.warning("%s: locked by another process, waiting (up to %.1fs more)",
-                        self.db_path, self.deadline - now)
+            log.warning("%s: locked by another process, waiting (up to %.1fs more)", self.db_path, self.deadline - now)
             self.next_notice = now + 10
         time.sleep(min(self.delay, max(self.deadline - now, 0.01)))
         self.delay = min(self.delay * 2, 1.0)
@@ -113,3 +116,11 @@ def _folder_lock(folder: Path, waiting: _Waiting) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a statement that always returns one (an aggregate, a setting, a ``returning`` count)."""
+    row = result.fetchone()
+    if row is None:
+        raise RuntimeError("expected one row, got none")
+    return row

@@ -44,8 +44,12 @@ def is_landable(path: Path) -> bool:
 
 def special_kind(mode: int) -> str | None:
     """What a file of this mode is when it is not a regular file or a folder."""
-    for test, kind in ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"),
-                       (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device")):
+    for test, kind in (
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+    ):
         if test(mode):
             return kind
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "special file"
@@ -56,8 +60,9 @@ def _identity(path: Path) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
-def _walk_once(folder: Path, walked: set[tuple[int, int]],
-               problems: list[str]) -> Iterator[tuple[Path, list[str], list[str]]]:
+def _walk_once(
+    folder: Path, walked: set[tuple[int, int]], problems: list[str]
+) -> Iterator[tuple[Path, list[str], list[str]]]:
     """``os.walk`` of ``folder`` (sorted, following links) that enters no folder of ``walked``
     and adds each folder it enters to it."""
 
@@ -95,8 +100,12 @@ def _matches(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
             if skipped < len(parts) and parts[skipped].startswith("."):
                 return False
         return False
-    return (bool(parts) and (not parts[0].startswith(".") or pattern[0].startswith("."))
-            and fnmatch.fnmatchcase(parts[0], pattern[0]) and _matches(parts[1:], pattern[1:]))
+    return (
+        bool(parts)
+        and (not parts[0].startswith(".") or pattern[0].startswith("."))
+        and fnmatch.fnmatchcase(parts[0], pattern[0])
+        and _matches(parts[1:], pattern[1:])
+    )
 
 
 def expand_glob(pattern: str, problems: list[str]) -> list[Path]:
@@ -145,8 +154,9 @@ class _Found:
         kind = special_kind(info.st_mode)
         if kind is not None:
             if named:
-                raise UsageError(f"{path}: not a regular file ({kind}); to land a stream, "
-                                 "pipe it to `python -m ingest -`")
+                raise UsageError(
+                    f"{path}: not a regular file ({kind}); to land a stream, pipe it to `python -m ingest -`"
+                )
             log.warning("%s: skipped (not a regular file: %s)", path, kind)
             return False
         key = (info.st_dev, info.st_ino)
@@ -168,14 +178,12 @@ class _Found:
                 landable += is_landable(path)
                 self.add_file(path, named=False)
         if landable == 0:
-            log.warning("%s: no JSON/NDJSON files in this folder (other files skipped: %d)",
-                        folder, files)
+            log.warning("%s: no JSON/NDJSON files in this folder (other files skipped: %d)", folder, files)
 
 
 def spool_stdin() -> Path:
     """Copy standard input to a temporary file in chunks, so DuckDB can read it like any file."""
-    handle = tempfile.NamedTemporaryFile(prefix="ingest-stdin-", suffix=".json", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(prefix="ingest-stdin-", suffix=".json", delete=False) as handle:
         shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
     return Path(handle.name)
 

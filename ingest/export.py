@@ -107,8 +107,7 @@ def check_json_name(name: str, marts: list[str]) -> None:
         parquet = f"{mart}.parquet"
         own[parquet.casefold()] = own[partial_name(parquet).casefold()] = f"the Parquet file of mart {mart}"
     if name.casefold() in own:
-        raise ExportError(f"{name!r}: the export writes {own[name.casefold()]} under that name; "
-                          "choose another --name")
+        raise ExportError(f"{name!r}: the export writes {own[name.casefold()]} under that name; choose another --name")
 
 
 def write(con: duckdb.DuckDBPyConnection, sql: str, path: Path, fmt: str) -> None:
@@ -121,13 +120,18 @@ def write(con: duckdb.DuckDBPyConnection, sql: str, path: Path, fmt: str) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ingest.export", parents=[common_arguments()],
+        prog="python -m ingest.export",
+        parents=[common_arguments()],
         description="Export the marts: the upstream JSON shape {tasks, batches, stats, export_date} "
-                    "and/or one Parquet file per mart.")
+        "and/or one Parquet file per mart.",
+    )
     parser.add_argument("folder", metavar="OUTDIR", type=Path)
     parser.add_argument("--format", choices=["json", "parquet", "all"], default="all")
-    parser.add_argument("--name", default="generator_export.json",
-                        help="file name of the JSON export inside OUTDIR (default: %(default)s)")
+    parser.add_argument(
+        "--name",
+        default="generator_export.json",
+        help="file name of the JSON export inside OUTDIR (default: %(default)s)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     args = parser.parse_args(argv)
     setup_logging(args.quiet)
@@ -141,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
     with con:
         configure(con, args)
-        marts = [name for (name,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'marts' order by table_name").fetchall()]
+        marts = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+            ).fetchall()
+        ]
         if "generator_tasks" not in marts:
             log.error("%s: no marts yet; run dbt build first", args.db)
             return EXIT_REJECTED
@@ -154,9 +161,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.format in ("json", "all"):
                 plan.append((EXPORT_SQL, target(args.folder, args.name, args.force), "json"))
             if args.format in ("parquet", "all"):
-                plan += [(f"select * from marts.{name}",
-                          target(args.folder, f"{name}.parquet", args.force), "parquet")
-                         for name in marts]
+                plan += [
+                    (f"select * from marts.{name}", target(args.folder, f"{name}.parquet", args.force), "parquet")
+                    for name in marts
+                ]
         except (ExportError, OSError) as err:
             log.error("export refused, nothing written: %s", err)
             return EXIT_USAGE

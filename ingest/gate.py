@@ -18,6 +18,7 @@ import duckdb
 
 from ingest import DEFAULT_DB_PATH
 from ingest.cli import EXIT_USAGE, label, setup_logging
+from ingest.connect import one_row
 from ingest.lake import LakeUnavailable, connect_lake, is_lake, open_duckdb
 
 log = logging.getLogger("ingest")
@@ -65,8 +66,9 @@ def open_marts(db: str, lock_timeout: float) -> duckdb.DuckDBPyConnection:
             time.sleep(0.5)
 
 
-def regressions(con: duckdb.DuckDBPyConnection, labels: dict[str, str],
-                min_severity: str) -> tuple[list[tuple], int, int]:
+def regressions(
+    con: duckdb.DuckDBPyConnection, labels: dict[str, str], min_severity: str
+) -> tuple[list[tuple], int, int]:
     """The regressions among the results of the loads carrying ``labels``, at ``min_severity`` or
     worse; with the number of those loads and of their benchmark results."""
     try:
@@ -77,14 +79,16 @@ def regressions(con: duckdb.DuckDBPyConnection, labels: dict[str, str],
     if not load_ids:
         raise GateError(f"no load carries the labels {wanted} (python -m ingest --label ...)")
     try:
-        results = con.execute(RESULTS_OF_LOADS, [load_ids]).fetchone()[0]
-        severities = list(SEVERITIES[SEVERITIES.index(min_severity):])
+        results = one_row(con.execute(RESULTS_OF_LOADS, [load_ids]))[0]
+        severities = list(SEVERITIES[SEVERITIES.index(min_severity) :])
         rows = con.execute(REGRESSIONS, [load_ids, severities]).fetchall()
     except duckdb.CatalogException as err:
         raise GateError(f"the marts are not built (run dbt build): {err}") from err
     if not results:
-        raise GateError(f"the {len(load_ids)} load(s) labelled {wanted} have no benchmark results in "
-                        "marts.benchmark_results (did dbt build run after ingest?)")
+        raise GateError(
+            f"the {len(load_ids)} load(s) labelled {wanted} have no benchmark results in "
+            "marts.benchmark_results (did dbt build run after ingest?)"
+        )
     return rows, len(load_ids), results
 
 
@@ -92,33 +96,75 @@ def render(rows: list[tuple]) -> str:
     """One line per regression: series, metric, baseline, value, change, severity."""
     header = ("series", "metric", "baseline", "value", "change", "severity")
     lines = [header]
-    for (model, hardware, batch, precision, seq, test_case, metric, baseline, runs, value, change,
-         severity, _commit, _run_at) in rows:
-        series = "/".join(str(part) for part in (model, hardware, f"bs{batch}" if batch is not None else None,
-                                                 precision, f"seq{seq}" if seq is not None else None, test_case)
-                          if part is not None)
-        lines.append((series, metric, f"{baseline:.4g} ({runs} runs)", f"{value:.4g}", f"{change:+.1f}%",
-                      severity))
+    for (
+        model,
+        hardware,
+        batch,
+        precision,
+        seq,
+        test_case,
+        metric,
+        baseline,
+        runs,
+        value,
+        change,
+        severity,
+        _commit,
+        _run_at,
+    ) in rows:
+        series = "/".join(
+            str(part)
+            for part in (
+                model,
+                hardware,
+                f"bs{batch}" if batch is not None else None,
+                precision,
+                f"seq{seq}" if seq is not None else None,
+                test_case,
+            )
+            if part is not None
+        )
+        lines.append((series, metric, f"{baseline:.4g} ({runs} runs)", f"{value:.4g}", f"{change:+.1f}%", severity))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in lines
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingest.gate",
         description="Exit 1 when the benchmark results of the loads carrying the given labels contain a "
-                    "regression (marts.performance_alerts), 0 when they do not. Run dbt build first.",
+        "regression (marts.performance_alerts), 0 when they do not. Run dbt build first.",
         epilog="Exit codes: 0 no regression, 1 at least one regression, 2 usage error (no such labels, "
-               "no database, marts not built).")
-    parser.add_argument("--db", default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-                        help="DuckDB file (default: $DUCKDB_PATH or %(default)s)")
-    parser.add_argument("--label", type=label, action="append", required=True, metavar="KEY=VALUE",
-                        help="the loads to judge carry this label (repeatable: all of them)")
-    parser.add_argument("--min-severity", choices=SEVERITIES, default="minor",
-                        help="fail only on regressions at least this severe (default: %(default)s)")
-    parser.add_argument("--lock-timeout", type=float, default=300.0, metavar="SECONDS",
-                        help="how long to wait while a writer holds the file (default: %(default)s)")
+        "no database, marts not built).",
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
+        help="DuckDB file (default: $DUCKDB_PATH or %(default)s)",
+    )
+    parser.add_argument(
+        "--label",
+        type=label,
+        action="append",
+        required=True,
+        metavar="KEY=VALUE",
+        help="the loads to judge carry this label (repeatable: all of them)",
+    )
+    parser.add_argument(
+        "--min-severity",
+        choices=SEVERITIES,
+        default="minor",
+        help="fail only on regressions at least this severe (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait while a writer holds the file (default: %(default)s)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the regressions")
     args = parser.parse_args(argv)
     setup_logging(args.quiet)

@@ -32,7 +32,8 @@ LAKE_ALIAS = "lake"
 EXTENSIONS = ("ducklake", "postgres")
 # Project-local, so that nothing is downloaded and every process (ingest, dbt, the report) finds them.
 EXTENSION_DIRECTORY = os.environ.get("DUCKDB_EXTENSION_DIRECTORY") or str(
-    Path(__file__).resolve().parent.parent / ".duckdb_extensions")
+    Path(__file__).resolve().parent.parent / ".duckdb_extensions"
+)
 # DuckLake retries a commit that only lost the race for the next snapshot id; dbt's long
 # transactions beside writers need more than its default 10 (measured: 100 made them pass).
 MAX_RETRY_COUNT = 100
@@ -62,9 +63,8 @@ def is_lake(db: str) -> bool:
 
 
 def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
-    (kind,) = con.execute("select type from duckdb_databases() "
-                          "where database_name = current_database()").fetchone()
-    return kind == "ducklake"
+    row = con.execute("select type from duckdb_databases() where database_name = current_database()").fetchone()
+    return row is not None and row[0] == "ducklake"
 
 
 def open_duckdb(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -95,8 +95,12 @@ def connect_lake(db: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as err:
         con.close()
         reason = str(err).splitlines()[0]
-        hint = (" (run `make lake-extensions`: the ducklake and postgres extensions are not installed in "
-                f"{EXTENSION_DIRECTORY})" if "extension" in reason.lower() else "")
+        hint = (
+            " (run `make lake-extensions`: the ducklake and postgres extensions are not installed in "
+            f"{EXTENSION_DIRECTORY})"
+            if "extension" in reason.lower()
+            else ""
+        )
         raise LakeUnavailable(f"{db}: cannot attach the lake: {reason}{hint}; nothing was written") from err
     con.execute(f"use {LAKE_ALIAS}")
     con.execute(f"set ducklake_max_retry_count = {MAX_RETRY_COUNT}")
@@ -120,7 +124,7 @@ def _attach(con: duckdb.DuckDBPyConnection, db: str, read_only: bool) -> None:
 
 def pause(attempt: int) -> None:
     """A jittered, growing pause before the next attempt (the writers that collided spread out)."""
-    time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2 ** attempt, MAX_PAUSE_SECONDS)))
+    time.sleep(random.uniform(0, min(RETRY_PAUSE_SECONDS * 2**attempt, MAX_PAUSE_SECONDS)))
 
 
 def prepare_lake(con: duckdb.DuckDBPyConnection) -> None:
@@ -163,8 +167,7 @@ def extension_files() -> list[Path]:
     for name in EXTENSIONS:
         spec = importlib.util.find_spec(f"duckdb_extension_{name}")
         if spec is None or not spec.submodule_search_locations:
-            raise LakeUnavailable(f"the wheel duckdb-extension-{name} is not installed: "
-                                  "pip install -e '.[lake]'")
+            raise LakeUnavailable(f"the wheel duckdb-extension-{name} is not installed: pip install -e '.[lake]'")
         folder = Path(next(iter(spec.submodule_search_locations)))
         found = sorted(folder.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
         if not found:
@@ -179,9 +182,14 @@ def install_extensions() -> list[str]:
     try:
         for path in extension_files():
             con.execute(f"install {sql_string(str(path))}")
-        return [f"{name} {version} from {path}" for name, version, path in con.execute(
-            "select extension_name, extension_version, install_path from duckdb_extensions() "
-            "where installed and starts_with(install_path, ?) order by 1", [EXTENSION_DIRECTORY]).fetchall()]
+        return [
+            f"{name} {version} from {path}"
+            for name, version, path in con.execute(
+                "select extension_name, extension_version, install_path from duckdb_extensions() "
+                "where installed and starts_with(install_path, ?) order by 1",
+                [EXTENSION_DIRECTORY],
+            ).fetchall()
+        ]
     finally:
         con.close()
 

@@ -27,6 +27,7 @@ import duckdb
 
 from ingest.append import _check_unchanged, land_classified
 from ingest.classify import BAD_LINES_COLUMNS, classify
+from ingest.connect import one_row
 from ingest.discover import Source
 from ingest.lake import retry_transaction
 from ingest.land import LoadResult, _now, _result, stage_load_results
@@ -34,25 +35,31 @@ from ingest.schema import rows_table
 from ingest.stage import BatchNotReadable, Staged, stage_many, stage_one
 
 
-def land_batch(con: duckdb.DuckDBPyConnection, sources: list[Source],
-               labels: dict[str, str] | None = None) -> list[LoadResult]:
+def land_batch(
+    con: duckdb.DuckDBPyConnection, sources: list[Source], labels: dict[str, str] | None = None
+) -> list[LoadResult]:
     """Land files (one, or several small ones read in one scan), each its own load, in one
     transaction that is retried whole when it conflicts with another writer's."""
     started_at = _now()
     staged = _stage(con, sources)
     labels = labels or {}
-    files = [{"file_index": i, "source_path": source.name, "source_bytes": source.path.stat().st_size}
-             for i, source in enumerate(sources)]
+    files = [
+        {"file_index": i, "source_path": source.name, "source_bytes": source.path.stat().st_size}
+        for i, source in enumerate(sources)
+    ]
 
     def write() -> list[LoadResult]:
-        (first_id,) = con.execute("select next_load_id from raw.load_counter").fetchone()
+        (first_id,) = one_row(con.execute("select next_load_id from raw.load_counter"))
         con.execute("update raw.load_counter set next_load_id = next_load_id + ?", [len(sources)])
         load_ids = [first_id + i for i in range(len(sources))]
-        rows_table(con, "batch_files", {"file_index": "INTEGER", "load_id": "BIGINT", "source_path": "VARCHAR",
-                                        "source_bytes": "BIGINT"},
-                   [dict(row, load_id=load_id) for row, load_id in zip(files, load_ids)])
+        rows_table(
+            con,
+            "batch_files",
+            {"file_index": "INTEGER", "load_id": "BIGINT", "source_path": "VARCHAR", "source_bytes": "BIGINT"},
+            [dict(row, load_id=load_id) for row, load_id in zip(files, load_ids, strict=False)],
+        )
         counts = land_classified(con, load_ids)
-        results = [_result(source, staged, *load_counts) for source, load_counts in zip(sources, counts)]
+        results = [_result(source, staged, *load_counts) for source, load_counts in zip(sources, counts, strict=False)]
         _append_loads(con, results, started_at, labels)
         return results
 
@@ -69,18 +76,23 @@ def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> Staged:
         con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
         return Staged()
     staged = stage_one(con, sources[0])
-    if staged.documents is not None:  # the file's second read, now before the transaction
+    if staged.documents is not None and staged.params is not None:  # the second read, before the transaction
         classify(con, staged.documents, staged.params)
-        _check_unchanged(staged.path, staged.records_in, *con.execute(
-            "select count(*), count(distinct record_index) from classified").fetchone())
+        _check_unchanged(
+            staged.path,
+            staged.records_in,
+            *one_row(con.execute("select count(*), count(distinct record_index) from classified")),
+        )
     return staged
 
 
-def _append_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at: datetime,
-                  labels: dict[str, str]) -> None:
+def _append_loads(
+    con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at: datetime, labels: dict[str, str]
+) -> None:
     """Append each load's one row of ``raw.loads``, finished, with its counts."""
     stage_load_results(con, results)
-    con.execute("""
+    con.execute(
+        """
         insert into raw.loads (load_id, source_path, source_bytes, records_in, records_landed,
             duplicates_skipped, records_rejected, started_at, finished_at, status, message, labels)
         select load_id, batch_files.source_path, batch_files.source_bytes, r.records_in, r.records_landed,
@@ -88,4 +100,6 @@ def _append_loads(con: duckdb.DuckDBPyConnection, results: list[LoadResult], sta
             map(?::varchar[], ?::varchar[])
         from load_results as r
         inner join batch_files using (load_id)
-    """, [started_at, _now(), list(labels), list(labels.values())])
+    """,
+        [started_at, _now(), list(labels), list(labels.values())],
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
@@ -26,38 +26,51 @@ MIN_ORPHAN_HOURS = 1.0  # no writer's commit takes this long; younger orphans ar
 
 def maintain(con: duckdb.DuckDBPyConnection, keep_days: float, orphans_older_than_hours: float) -> dict[str, int]:
     """Compact, expire, clean; return how many files or snapshots each step handled."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     snapshots_before = now - timedelta(days=keep_days)
     orphans_before = now - timedelta(hours=orphans_older_than_hours)
     steps = {
         "files merged": (f"call ducklake_merge_adjacent_files('{LAKE_ALIAS}')", []),
-        "snapshots expired": (f"call ducklake_expire_snapshots('{LAKE_ALIAS}', older_than => ?)",
-                              [snapshots_before]),
-        "old files deleted": (f"call ducklake_cleanup_old_files('{LAKE_ALIAS}', older_than => ?)",
-                              [orphans_before]),
-        "orphaned files deleted": (f"call ducklake_delete_orphaned_files('{LAKE_ALIAS}', older_than => ?)",
-                                   [orphans_before]),
+        "snapshots expired": (f"call ducklake_expire_snapshots('{LAKE_ALIAS}', older_than => ?)", [snapshots_before]),
+        "old files deleted": (f"call ducklake_cleanup_old_files('{LAKE_ALIAS}', older_than => ?)", [orphans_before]),
+        "orphaned files deleted": (
+            f"call ducklake_delete_orphaned_files('{LAKE_ALIAS}', older_than => ?)",
+            [orphans_before],
+        ),
     }
     return {step: len(con.execute(sql, params).fetchall()) for step, (sql, params) in steps.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.maintain", parents=[common_arguments()],
-                                     description=__doc__.splitlines()[0].split(": ", 1)[1])
-    parser.add_argument("--keep-days", type=float, default=7.0,
-                        help="keep snapshots (time travel) this many days (default: %(default)s)")
-    parser.add_argument("--orphans-older-than-hours", type=float, default=24.0,
-                        help=f"remove orphaned files older than this, at least {MIN_ORPHAN_HOURS:g} "
-                             "(default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.maintain",
+        parents=[common_arguments()],
+        description=__doc__.splitlines()[0].split(": ", 1)[1],
+    )
+    parser.add_argument(
+        "--keep-days",
+        type=float,
+        default=7.0,
+        help="keep snapshots (time travel) this many days (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--orphans-older-than-hours",
+        type=float,
+        default=24.0,
+        help=f"remove orphaned files older than this, at least {MIN_ORPHAN_HOURS:g} (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     setup_logging(args.quiet)
     if not is_lake(args.db):
-        log.error("%s: not a DuckLake warehouse (DUCKDB_PATH=ducklake:...); a DuckDB file needs no "
-                  "maintenance", args.db)
+        log.error(
+            "%s: not a DuckLake warehouse (DUCKDB_PATH=ducklake:...); a DuckDB file needs no maintenance", args.db
+        )
         return EXIT_USAGE
     if args.orphans_older_than_hours < MIN_ORPHAN_HOURS or args.keep_days < 0:
-        parser.error(f"--orphans-older-than-hours must be at least {MIN_ORPHAN_HOURS:g} (a younger file "
-                     "may be a running writer's) and --keep-days at least 0")
+        parser.error(
+            f"--orphans-older-than-hours must be at least {MIN_ORPHAN_HOURS:g} (a younger file "
+            "may be a running writer's) and --keep-days at least 0"
+        )
     try:
         con = connect_lake(args.db)
     except LakeUnavailable as err:

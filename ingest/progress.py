@@ -69,7 +69,7 @@ class StatusStream:
 
 def shorten(name: str, room: int) -> str:
     """``name`` in at most ``room`` characters, keeping its end (the file name)."""
-    return name if len(name) <= room else ELLIPSIS + name[len(name) - room + len(ELLIPSIS):]
+    return name if len(name) <= room else ELLIPSIS + name[len(name) - room + len(ELLIPSIS) :]
 
 
 def bar_width(columns: int) -> int:
@@ -125,8 +125,10 @@ class Progress:
         width = bar_width(columns)
         share = min(self.bytes / self.total_bytes, 1.0)
         line = f"[{'#' * round(share * width):<{width}}] " if width else ""
-        line += (f"{self.files}/{self.total_files} files, "
-                 f"{self.bytes / 1e6:,.1f}/{self.total_bytes / 1e6:,.1f} MB, {now - self.started:,.0f}s")
+        line += (
+            f"{self.files}/{self.total_files} files, "
+            f"{self.bytes / 1e6:,.1f}/{self.total_bytes / 1e6:,.1f} MB, {now - self.started:,.0f}s"
+        )
         if self.current:
             landing = ("  landing ", f" ({now - self.file_started:,.0f}s)")
             name_room = room - len(line) - len(landing[0]) - len(landing[1])

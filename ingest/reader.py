@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.connect import one_row
 from ingest.discover import Source
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -33,7 +34,7 @@ def literal_path(path: Path | str) -> str:
 
 def memory_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
     """The connection's memory limit, from DuckDB's own rendering of it (``488.2 MiB``)."""
-    (text,) = con.execute("select current_setting('memory_limit')").fetchone()
+    (text,) = one_row(con.execute("select current_setting('memory_limit')"))
     number, unit = str(text).split()
     return int(float(number) * _UNITS[unit])
 
@@ -44,7 +45,7 @@ def fit_threads(con: duckdb.DuckDBPyConnection, requested: int | None) -> int:
     (at least 1). Every reader of a load then fits, on any number of cores."""
     if requested:
         con.execute(f"set threads = {int(requested)}")
-    (threads,) = con.execute("select current_setting('threads')").fetchone()
+    (threads,) = one_row(con.execute("select current_setting('threads')"))
     fitted = max(1, min(int(threads), memory_limit_bytes(con) // (BUFFER_SHARE * BUFFER_BYTES)))
     if fitted != int(threads):
         con.execute(f"set threads = {fitted}")

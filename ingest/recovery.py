@@ -6,6 +6,7 @@ import logging
 
 import duckdb
 
+from ingest.connect import one_row
 from ingest.schema import LANDING_TABLES, REJECTED_TABLE
 
 log = logging.getLogger("ingest")
@@ -36,26 +37,28 @@ def recover_interrupted_loads(con: duckdb.DuckDBPyConnection) -> int:
     try:
         newest = con.execute(
             "select load_id, records_landed, records_rejected from raw.loads "
-            "where finished_at is not null order by load_id desc limit 1").fetchone()
+            "where finished_at is not null order by load_id desc limit 1"
+        ).fetchone()
         if newest is not None:
             load_id, landed, rejected = newest
-            counted = [con.execute(f"select count(*) from {table} where load_id = ?",
-                                   [load_id]).fetchone()[0] for table in LANDED_TABLES]
+            counted = [
+                one_row(con.execute(f"select count(*) from {table} where load_id = ?", [load_id]))[0]
+                for table in LANDED_TABLES
+            ]
             if sum(counted[:-1]) != landed or counted[-1] != rejected:
-                con.execute("update raw.loads set finished_at = null, status = 'running' "
-                            "where load_id = ?", [load_id])
+                con.execute("update raw.loads set finished_at = null, status = 'running' where load_id = ?", [load_id])
         removed = sum(
-            con.execute(f"delete from {table} where load_id not in ({finished})").fetchone()[0]
-            for table in LANDED_TABLES)
+            one_row(con.execute(f"delete from {table} where load_id not in ({finished})"))[0] for table in LANDED_TABLES
+        )
         interrupted = con.execute(
             "update raw.loads set status = 'interrupted', message = 'the ingest process stopped "
             "before this load finished; none of its rows were kept' "
-            "where finished_at is null and status = 'running' returning load_id").fetchall()
+            "where finished_at is null and status = 'running' returning load_id"
+        ).fetchall()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     for (load_id,) in interrupted:
-        log.warning("load %d was interrupted before it finished: removed its rows; "
-                    "land its file again", load_id)
+        log.warning("load %d was interrupted before it finished: removed its rows; land its file again", load_id)
     return removed

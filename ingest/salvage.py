@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from bisect import bisect_right
 import zlib
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from typing import IO
 import duckdb
 
 from ingest.classify import classify
+from ingest.connect import one_row
 from ingest.reader import literal_path
 from ingest.schema import rows_table
 
@@ -71,13 +72,13 @@ class _Lines:
     def __init__(self, con: duckdb.DuckDBPyConnection, which: str) -> None:
         self.con, self.which = con, which
 
-    def after(self, line_no: int) -> Iterator[tuple[int, str]]:
+    def after(self, start: int) -> Iterator[tuple[int, str]]:
+        line_no = start
         while True:
             page = self.con.execute(PAGE_SQL.format(which=self.which), [line_no]).fetchall()
             for line_no, length, text in page:
                 if text is None and length is not None:
-                    (text,) = self.con.execute("select line from salvage_lines where line_no = ?",
-                                               [line_no]).fetchone()
+                    (text,) = one_row(self.con.execute("select line from salvage_lines where line_no = ?", [line_no]))
                 yield line_no, text or ""
             if len(page) < PAGE_ROWS:
                 return
@@ -91,16 +92,20 @@ class _Sink:
         self.docs: list[dict] = []
         self.rejects: list[dict] = []
         self.pending, self.found = 0, 0
-        con.execute("create or replace temp table salvage_docs "
-                    "(record_index bigint, first_line bigint, last_line bigint, doc varchar)")
+        con.execute(
+            "create or replace temp table salvage_docs "
+            "(record_index bigint, first_line bigint, last_line bigint, doc varchar)"
+        )
 
     def doc(self, record_index: int, first_line: int, last_line: int, text: str) -> None:
-        self.docs.append(dict(record_index=record_index, first_line=first_line, last_line=last_line, doc=text))
+        self.docs.append({"record_index": record_index, "first_line": first_line, "last_line": last_line, "doc": text})
         self.found += 1
         self._grow(len(text))
 
     def reject(self, record_index: int, text: str, reason: str) -> None:
-        self.rejects.append(dict(file_index=0, record_index=record_index, line=text[:self.max_text], reason=reason))
+        self.rejects.append(
+            {"file_index": 0, "record_index": record_index, "line": text[: self.max_text], "reason": reason}
+        )
         self._grow(min(len(text), self.max_text))
 
     def _grow(self, size: int) -> None:
@@ -158,13 +163,13 @@ def _scan(lines: _Lines, follow: _Lines, sink: _Sink, in_array: bool) -> None:
                     sink.doc(index, first_line, last_line, window[pos:end])
                 else:
                     sink.reject(index, window[pos:end], "not a JSON object")
-            elif reason.endswith("(cut off by the end of the file)"):
+            elif reason is not None and reason.endswith("(cut off by the end of the file)"):
                 sink.reject(index, window[pos:], reason)
                 end = len(window)
             else:
                 line_end = window.find("\n", pos)
                 end = len(window) if line_end < 0 else line_end
-                sink.reject(index, window[pos:end], reason)
+                sink.reject(index, window[pos:end], reason or "not valid JSON")
             pos = end
             line = bisect_right(offsets, pos) - 1  # keep the window from the line that holds pos
             if line:
@@ -176,8 +181,7 @@ def _scan(lines: _Lines, follow: _Lines, sink: _Sink, in_array: bool) -> None:
     sink.flush()
 
 
-def _extend(following: Iterator[tuple[int, str]], starts: list[int], offsets: list[int],
-            window: str) -> str | None:
+def _extend(following: Iterator[tuple[int, str]], starts: list[int], offsets: list[int], window: str) -> str | None:
     """``window`` with lines from ``following`` appended (their numbers to ``starts``, where they
     begin to ``offsets``) until it is twice as long, so that a long value is decoded O(log n) times,
     not once per line; None at the end of the file."""
@@ -227,8 +231,9 @@ def _gunzip(path: Path, out: IO[bytes]) -> str | None:
     return None
 
 
-def stage_salvaged(con: duckdb.DuckDBPyConnection, path: Path, compression: str, in_array: bool,
-                   max_text: int) -> Salvaged:
+def stage_salvaged(
+    con: duckdb.DuckDBPyConnection, path: Path, compression: str, in_array: bool, max_text: int
+) -> Salvaged:
     """Stage ``classified`` (the good documents) and ``bad_lines`` (the rest, with line and reason)
     of a file DuckDB's reader refused. Raises duckdb.Error when the file is not text (not UTF-8)."""
     with _plain_copy(path, compression) as (plain, problem):
@@ -237,12 +242,15 @@ def stage_salvaged(con: duckdb.DuckDBPyConnection, path: Path, compression: str,
     which = "true" if in_array else "not is_blank and not is_object"
     _scan(_Lines(con, which), _Lines(con, "true"), sink, in_array)
     # documents Python decoded but DuckDB's parser refuses (an unpaired surrogate such as "\ud800")
-    con.execute("""
+    con.execute(
+        """
         insert into bad_lines
         select 0, record_index, left(doc, ?), 'not valid JSON: DuckDB''s JSON parser refuses it '
             || '(for example an unpaired surrogate escape such as \\ud800)'
         from salvage_docs where not json_valid(doc)
-    """, [max_text])
+    """,
+        [max_text],
+    )
     classify(con, GOOD_SOURCE, [])
-    (good,) = con.execute("select count(*) from classified").fetchone()
+    (good,) = one_row(con.execute("select count(*) from classified"))
     return Salvaged(good=good, message=problem)

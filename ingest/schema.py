@@ -68,12 +68,14 @@ create table if not exists raw.purges (
 """
 
 LANDING_DDL = LANDING_DDL.format(
-    landed_tables="\n\n".join(f"create table if not exists raw.{name}_all ({DOCUMENT_COLUMNS});"
-                              for name in ("task_events", "documents")),
+    landed_tables="\n\n".join(
+        f"create table if not exists raw.{name}_all ({DOCUMENT_COLUMNS});" for name in ("task_events", "documents")
+    ),
     finished_views="\n\n".join(
         f"create view if not exists raw.{name} as select * from raw.{name}_all\n"
         "where load_id in (select load_id from raw.loads where finished_at is not null);"
-        for name in ("task_events", "documents", "rejected_records")),
+        for name in ("task_events", "documents", "rejected_records")
+    ),
 )
 
 # Where each kind of document lands: documents with an "event" key are generator events.
@@ -81,13 +83,13 @@ LANDING_TABLES = {"event": "raw.task_events_all", "document": "raw.documents_all
 REJECTED_TABLE = "raw.rejected_records_all"
 
 
-def rows_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict],
-               append: bool = False) -> None:
+def rows_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: list[dict], append: bool = False
+) -> None:
     """Create temp table ``name`` (columns: name -> DuckDB type) holding ``rows`` (or, ``append``,
     insert them into it), passed as one JSON parameter: binding a Python list costs about 0.2 ms per
     element, a batch has up to 1,000 files."""
     if append and not rows:
         return
     head = f"insert into {name} " if append else f"create or replace temp table {name} as "
-    con.execute(head + f"select unnest(from_json(?, '{json.dumps([columns])}'), recursive := true)",
-                [json.dumps(rows)])
+    con.execute(head + f"select unnest(from_json(?, '{json.dumps([columns])}'), recursive := true)", [json.dumps(rows)])

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.classify import BAD_LINES_COLUMNS, CLASSIFIED_COLUMNS, classify
+from ingest.connect import one_row
 from ingest.discover import Source
 from ingest.reader import MAX_OBJECT_BYTES, content_bytes, is_array, literal_path, read_head, sniff
 from ingest.salvage import stage_salvaged
@@ -50,8 +51,8 @@ create or replace temp table array_documents as
 select ordinality::bigint as record_index, json as doc from {READER} with ordinality
 """
 ARRAY_SOURCE = "(select 0 as file_index, record_index, doc from array_documents)"
-ARRAY_FIRST_DOCUMENT_SOURCE = ("(select 0 as file_index, record_index, doc from array_documents "
-                               "where record_index = 1)")
+ARRAY_FIRST_DOCUMENT_SOURCE = "(select 0 as file_index, record_index, doc from array_documents where record_index = 1)"
+
 
 def _index_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: list) -> Staged | None:
     """First read of the two-read path: DuckDB parses the whole file (one object or NDJSON) and
@@ -66,9 +67,12 @@ def _index_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: 
     then gets each document's line (see _number_lines).
     """
     con.execute(INDEX_SQL, reader_params)
-    records, distinct, largest, text_bytes = con.execute(
-        "select count(*), count(distinct text_hash), coalesce(max(text_bytes), 0), "
-        "coalesce(sum(text_bytes), 0) from record_ids").fetchone()
+    records, distinct, largest, text_bytes = one_row(
+        con.execute(
+            "select count(*), count(distinct text_hash), coalesce(max(text_bytes), 0), "
+            "coalesce(sum(text_bytes), 0) from record_ids"
+        )
+    )
     if records != distinct:
         return None
     reader_path, compression, max_object_bytes = reader_params
@@ -76,10 +80,15 @@ def _index_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: 
     if not _is_one_per_line(records, text_bytes, path, compression):
         _number_lines(con, "record_ids", "rowid + 1", path, compression, records)
         documents = INDEXED_SOURCE.format(record_index="record_index")
-        (max_index,) = con.execute("select max(record_index) from record_ids").fetchone()
-    return Staged(documents=documents, first_document=FIRST_DOCUMENT_SOURCE,
-                  params=[reader_path, compression, min(max_object_bytes, max(2 * largest, 1 << 20))],
-                  records_in=records, max_index=max_index, path=str(path))
+        (max_index,) = one_row(con.execute("select max(record_index) from record_ids"))
+    return Staged(
+        documents=documents,
+        first_document=FIRST_DOCUMENT_SOURCE,
+        params=[reader_path, compression, min(max_object_bytes, max(2 * largest, 1 << 20))],
+        records_in=records,
+        max_index=max_index,
+        path=str(path),
+    )
 
 
 def _is_one_per_line(records: int, text_bytes: int, path: Path, compression: str) -> bool:
@@ -98,17 +107,28 @@ where trim(coalesce(line, ''), ' \t\r') <> ''
 """
 
 
-def _number_lines(con: duckdb.DuckDBPyConnection, table: str, position: str, path: Path, compression: str,
-                  records: int, where: str = "true") -> None:
+def _number_lines(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    position: str,
+    path: Path,
+    compression: str,
+    records: int,
+    where: str = "true",
+) -> None:
     """Give ``table`` (its rows ``where``) a record_index column: the line of each document, when the
     file's non-blank lines are its ``records`` documents; else the document's position."""
-    con.execute("create or replace temp table file_lines as" + LINE_NUMBERS,
-                [literal_path(path), compression, MAX_OBJECT_BYTES * 2, MAX_OBJECT_BYTES * 4])
-    (lines,) = con.execute("select count(*) from file_lines").fetchone()
+    con.execute(
+        "create or replace temp table file_lines as" + LINE_NUMBERS,
+        [literal_path(path), compression, MAX_OBJECT_BYTES * 2, MAX_OBJECT_BYTES * 4],
+    )
+    (lines,) = one_row(con.execute("select count(*) from file_lines"))
     line_no = "file_lines.line_no" if lines == records else "file_lines.position"
     con.execute(f"alter table {table} add column if not exists record_index bigint")
-    con.execute(f"update {table} set record_index = {line_no} from file_lines "
-                f"where {where} and file_lines.position = {table}.{position}")
+    con.execute(
+        f"update {table} set record_index = {line_no} from file_lines "
+        f"where {where} and file_lines.position = {table}.{position}"
+    )
 
 
 def _stage_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: list) -> None:
@@ -122,7 +142,7 @@ def _stage_documents(con: duckdb.DuckDBPyConnection, path: Path, reader_params: 
         reader_params,
     )
     compression = reader_params[1]
-    records, text_bytes = con.execute("select count(*), coalesce(sum(strlen(doc)), 0) from classified").fetchone()
+    records, text_bytes = one_row(con.execute("select count(*), coalesce(sum(strlen(doc)), 0) from classified"))
     if not _is_one_per_line(records, text_bytes, path, compression):
         _number_lines(con, "classified", "record_index", path, compression, records)
 
@@ -131,8 +151,12 @@ def stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
     """Small files: DuckDB parses them all in one scan (raises if any of them does not parse). A
     file named twice is read once: its second load finds only duplicates."""
     paths = [str(s.path) for s in sources]
-    rows_table(con, "batch_paths", {"file_index": "INTEGER", "path": "VARCHAR"},
-                [{"file_index": i, "path": path} for i, path in enumerate(paths)])
+    rows_table(
+        con,
+        "batch_paths",
+        {"file_index": "INTEGER", "path": "VARCHAR"},
+        [{"file_index": i, "path": path} for i, path in enumerate(paths)],
+    )
     classify(
         con,
         """(
@@ -147,14 +171,22 @@ def stage_many(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
         )""",
         [json.dumps([literal_path(path) for path in dict.fromkeys(paths)]), MAX_OBJECT_BYTES],
     )
-    sizes = con.execute("select file_index, count(*), sum(strlen(doc)) from classified group by file_index "
-                        "having count(*) > 1").fetchall()
+    sizes = con.execute(
+        "select file_index, count(*), sum(strlen(doc)) from classified group by file_index having count(*) > 1"
+    ).fetchall()
     for file_index, records, text_bytes in sizes:
         path = sources[file_index].path
         compression = sniff(sources[file_index])[0]
         if not _is_one_per_line(records, text_bytes, path, compression):
-            _number_lines(con, "classified", "record_index", path, compression, records,
-                          where=f"classified.file_index = {int(file_index)}")
+            _number_lines(
+                con,
+                "classified",
+                "record_index",
+                path,
+                compression,
+                records,
+                where=f"classified.file_index = {int(file_index)}",
+            )
 
 
 def _read_raw_text(source: Source) -> str:
@@ -171,6 +203,7 @@ class Staged:
     """What land_batch staged: ``classified`` with every document, or a file's ``records_in``
     documents to be read as they land: from ``documents`` (SQL yielding file_index, record_index,
     doc; its parameters ``params``), whose ``first_document`` is read first."""
+
     file_reason: str | None = None  # why the whole file is rejected
     message: str | None = None  # what the load says besides its counts
     documents: str | None = None
@@ -193,9 +226,15 @@ def stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
         try:
             if array:
                 con.execute(STAGE_ARRAY_SQL, reader_params)
-                (records_in,) = con.execute("select count(*) from array_documents").fetchone()
-                return Staged(documents=ARRAY_SOURCE, first_document=ARRAY_FIRST_DOCUMENT_SOURCE, params=[],
-                              records_in=records_in, max_index=records_in, path=str(source.path))
+                (records_in,) = one_row(con.execute("select count(*) from array_documents"))
+                return Staged(
+                    documents=ARRAY_SOURCE,
+                    first_document=ARRAY_FIRST_DOCUMENT_SOURCE,
+                    params=[],
+                    records_in=records_in,
+                    max_index=records_in,
+                    path=str(source.path),
+                )
             indexed = _index_documents(con, source.path, reader_params)
             if indexed is not None:
                 return indexed
@@ -209,8 +248,9 @@ def stage_one(con: duckdb.DuckDBPyConnection, source: Source) -> Staged:
     return Staged(file_reason=file_reason, message=message)
 
 
-def _salvage(con: duckdb.DuckDBPyConnection, source: Source, compression: str, array: bool,
-             parse_error: str) -> tuple[str | None, str | None]:
+def _salvage(
+    con: duckdb.DuckDBPyConnection, source: Source, compression: str, array: bool, parse_error: str
+) -> tuple[str | None, str | None]:
     """Stage what lands of a file DuckDB's reader refused (see ingest.salvage). Returns (why the
     whole file is rejected, or None; what the load says, or None)."""
     try:
@@ -238,7 +278,8 @@ def is_batchable(source: Source) -> bool:
     if source.is_spooled:
         return False
     compression, file_reason = sniff(source)
-    return (file_reason is None and source.path.stat().st_size <= SMALL_FILE_BYTES
-            and (compression == "gzip") == source.name.lower().endswith(".gz"))
-
-
+    return (
+        file_reason is None
+        and source.path.stat().st_size <= SMALL_FILE_BYTES
+        and (compression == "gzip") == source.name.lower().endswith(".gz")
+    )

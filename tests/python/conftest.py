@@ -9,8 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 import pytest
@@ -25,11 +26,12 @@ _UNSET = object()
 def readme_code_blocks(language: str) -> list[str]:
     """The bodies of the README's fenced code blocks of one language (```sql, ```sh)."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
 
 
-def ingest_invocation(db: Path | str | None, *paths: Any, args: Iterable[str] = (),
-                      env: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+def ingest_invocation(
+    db: Path | str | None, *paths: Any, args: Iterable[str] = (), env: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The command and environment of ``python -m ingest [--db DB] [args] PATH...``.
 
     ``db=None`` omits ``--db`` (so ``$DUCKDB_PATH`` or the built-in default applies).
@@ -46,19 +48,34 @@ def ingest_invocation(db: Path | str | None, *paths: Any, args: Iterable[str] = 
     return command, full_env
 
 
-def run_ingest(db: Path | str | None, *paths: Any, stdin: bytes | str | None = None,
-               args: Iterable[str] = (), env: dict[str, str] | None = None,
-               timeout: float = 60) -> subprocess.CompletedProcess:
+def run_ingest(
+    db: Path | str | None,
+    *paths: Any,
+    stdin: bytes | str | None = None,
+    args: Iterable[str] = (),
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess:
     """Run ``python -m ingest`` (see ingest_invocation) from the project root; stdout/stderr come
     back as text."""
     command, full_env = ingest_invocation(db, *paths, args=args, env=env)
     if isinstance(stdin, str):
         stdin = stdin.encode("utf-8")
-    proc = subprocess.run(command, cwd=ROOT, input=stdin if stdin is not None else b"",
-                          capture_output=True, env=full_env, timeout=timeout)
-    proc.stdout = proc.stdout.decode("utf-8", errors="replace")
-    proc.stderr = proc.stderr.decode("utf-8", errors="replace")
-    return proc
+    proc = subprocess.run(
+        command,
+        cwd=ROOT,
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
+    return subprocess.CompletedProcess(
+        proc.args,
+        proc.returncode,
+        proc.stdout.decode("utf-8", errors="replace"),
+        proc.stderr.decode("utf-8", errors="replace"),
+    )
 
 
 def query(db: Path | str, sql: str, params: list | None = None) -> list[tuple]:
@@ -76,19 +93,29 @@ def scalar(db: Path | str, sql: str, params: list | None = None) -> Any:
     return rows[0][0]
 
 
-LOAD_COLUMNS = ("load_id", "source_path", "records_in", "records_landed", "duplicates_skipped",
-                "records_rejected", "status", "message")
+LOAD_COLUMNS = (
+    "load_id",
+    "source_path",
+    "records_in",
+    "records_landed",
+    "duplicates_skipped",
+    "records_rejected",
+    "status",
+    "message",
+)
 
 
 def loads(db: Path | str) -> list[dict]:
     """raw.loads as dicts, in load order."""
     rows = query(db, f"select {', '.join(LOAD_COLUMNS)} from raw.loads order by load_id")
-    return [dict(zip(LOAD_COLUMNS, row)) for row in rows]
+    return [dict(zip(LOAD_COLUMNS, row, strict=False)) for row in rows]
 
 
 def counts(db: Path | str) -> dict[str, int]:
-    return {t: scalar(db, f"select count(*) from raw.{t}")
-            for t in ("loads", "documents", "task_events", "rejected_records")}
+    return {
+        t: scalar(db, f"select count(*) from raw.{t}")
+        for t in ("loads", "documents", "task_events", "rejected_records")
+    }
 
 
 def minified(doc: Any) -> str:
@@ -122,8 +149,10 @@ def db(tmp_path: Path) -> Path:
 
 
 # `dbt run --select` of the generator marts and everything they are built from.
-GENERATOR_MARTS = ("+generator_tasks +generator_task_steps +generator_task_metrics +generator_task_tags "
-                   "+generator_batch_tasks +model_stats +hardware_stats +daily_task_stats")
+GENERATOR_MARTS = (
+    "+generator_tasks +generator_task_steps +generator_task_metrics +generator_task_tags "
+    "+generator_batch_tasks +model_stats +hardware_stats +daily_task_stats"
+)
 
 
 def dbt_invocation(db: Path | str, work: Path, *args: str) -> tuple[list[str], dict[str, str]]:
@@ -137,7 +166,7 @@ def dbt_invocation(db: Path | str, work: Path, *args: str) -> tuple[list[str], d
 def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real ``dbt`` (see dbt_invocation) from the project root."""
     command, env = dbt_invocation(db, work, *args)
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 NOISE_LEVELS = (0.005, 0.01, 0.02, 0.04)  # noise standard deviation, as a fraction of the level
@@ -18,7 +18,7 @@ STEP_SIZES = (0.05, 0.1, 0.2, 0.3, 0.5)
 MATCH_RUNS = 2  # a detection within this many runs of a planted change finds it
 MIN_SIDE_RUNS = 6  # a planted change counts for recall with at least this many runs each side ...
 MIN_STEP_SD = 3.0  # ... and a step of at least this many noise standard deviations
-START = datetime(2026, 1, 1, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -33,9 +33,11 @@ class Series:
     def required(self) -> list[int]:
         """The planted changes a detector must find (big enough, with enough runs on each side)."""
         bounds = [0, *self.changes, len(self.values)]
-        return [c for i, (c, sd) in enumerate(zip(self.changes, self.step_sds))
-                if sd >= MIN_STEP_SD and c - bounds[i] >= MIN_SIDE_RUNS
-                and bounds[i + 2] - c >= MIN_SIDE_RUNS]
+        return [
+            c
+            for i, (c, sd) in enumerate(zip(self.changes, self.step_sds, strict=False))
+            if sd >= MIN_STEP_SD and c - bounds[i] >= MIN_SIDE_RUNS and bounds[i + 2] - c >= MIN_SIDE_RUNS
+        ]
 
 
 def _noisy(rng: random.Random, levels: list[float], noise: float) -> list[float]:
@@ -57,8 +59,11 @@ def generate(count: int = 240, seed: int = 19) -> list[Series]:
         changes: list[int] = []
         sds: list[float] = []
         if kind in ("step", "two_steps"):
-            at = [rng.randint(MIN_SIDE_RUNS, runs - 2 * MIN_SIDE_RUNS - 12 if kind == "two_steps"
-                              else runs - MIN_SIDE_RUNS)]
+            at = [
+                rng.randint(
+                    MIN_SIDE_RUNS, runs - 2 * MIN_SIDE_RUNS - 12 if kind == "two_steps" else runs - MIN_SIDE_RUNS
+                )
+            ]
             if kind == "two_steps":
                 at.append(at[0] + rng.randint(8, 12))
             for change in at:
@@ -86,11 +91,20 @@ def write_results(series: list[Series], path: Path, first_run: int = 0, last_run
     with path.open("w", encoding="utf-8") as out:
         for s in series:
             for r, value in enumerate(s.values[first_run:last_run], start=first_run):
-                out.write(json.dumps({
-                    "model_name": s.name, "hardware_type": "cpu", "batch_size": 1, "precision": "fp32",
-                    "test_case": "planted", "throughput_items_per_second": value,
-                    "timestamp": run_at(r).isoformat().replace("+00:00", "Z"),
-                }) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "model_name": s.name,
+                            "hardware_type": "cpu",
+                            "batch_size": 1,
+                            "precision": "fp32",
+                            "test_case": "planted",
+                            "throughput_items_per_second": value,
+                            "timestamp": run_at(r).isoformat().replace("+00:00", "Z"),
+                        }
+                    )
+                    + "\n"
+                )
     return path
 
 

@@ -51,19 +51,30 @@ class Postgres:
 
     def _run(self, *command: str) -> subprocess.CompletedProcess:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=120)
+        return subprocess.run(prefix + list(command), capture_output=True, text=True, timeout=120, check=False)
 
     def start(self) -> None:
-        proc = self._run(str(PG_BIN / "initdb"), "--no-sync", "-A", "trust", "-U", "postgres",
-                         "-D", str(self.data))
+        proc = self._run(str(PG_BIN / "initdb"), "--no-sync", "-A", "trust", "-U", "postgres", "-D", str(self.data))
         if proc.returncode:
             raise RuntimeError(f"initdb failed: {proc.stderr}")
         for _attempt in range(5):  # the port may be taken between choosing and binding it
             self.port = free_port()
-            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} "
-                       "-c fsync=off -c max_connections=200")
-            proc = self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
-                             "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
+            options = (
+                f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off -c max_connections=200"
+            )
+            proc = self._run(
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.folder / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
             if proc.returncode == 0:
                 return
             time.sleep(0.2)
@@ -74,8 +85,21 @@ class Postgres:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def create(self, name: str) -> str:
-        proc = self._run(str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                         "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", f'create database "{name}"')
+        proc = self._run(
+            str(PG_BIN / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            f'create database "{name}"',
+        )
         if proc.returncode:
             raise RuntimeError(f"create database {name}: {proc.stderr}")
         return self.dsn(name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 TOMBSTONES = ("task_deleted", "batch_deleted")
@@ -26,9 +26,9 @@ def parse_time(text: str | None) -> datetime | None:
     """ISO-8601 text as a naive UTC datetime (the marts hold UTC `timestamp`s)."""
     if text is None:
         return None
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -69,6 +69,13 @@ class Event:
     @property
     def batch_id(self) -> str | None:
         return self.doc.get("batch_id")
+
+    @property
+    def entity_id(self) -> str:
+        """The task_id of a task event, the batch_id of a batch event (ingest rejects one without it)."""
+        value = self.batch_id if self.name.startswith("batch_") else self.task_id
+        assert value is not None, self.doc
+        return value
 
     @property
     def result(self) -> dict:
@@ -138,7 +145,9 @@ class Task:
 
     @property
     def started_at(self) -> datetime:
-        return self.reported_started_at or self.first_event_at
+        started_at = self.reported_started_at or self.first_event_at
+        assert started_at is not None, "a task has a first event"
+        return started_at
 
     @property
     def duration(self) -> float | None:
@@ -154,11 +163,11 @@ def landed_events(lines: list[tuple[dict, int, int]]) -> list[Event]:
     order (earlier file, then earlier line)."""
     first: dict[str, tuple[dict, int, int]] = {}
     for doc, file_index, line in sorted(lines, key=lambda item: (item[1], item[2])):
-        first.setdefault(json.dumps(doc, separators=(",", ":"), ensure_ascii=False),
-                         (doc, file_index, line))
+        first.setdefault(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), (doc, file_index, line))
     events = []
     for doc, file_index, line in first.values():
         at = parse_time(doc["occurred_at"])
+        assert at is not None  # ingest rejects an event without occurred_at
         events.append(Event(doc=doc, key=(at, file_index, line), name=doc["event"], at=at))
     # README: ordered by occurred_at, ties by landing order (load, then record)
     return sorted(events, key=lambda e: e.key)
@@ -185,11 +194,11 @@ def tombstone_keys(events: list[Event]) -> dict[tuple[str, str], tuple]:
 
     for e in events:
         if e.name == "task_deleted":
-            hide("task", e.task_id, e.key)
+            hide("task", e.entity_id, e.key)
         elif e.name == "batch_deleted":
-            hide("batch", e.batch_id, e.key)
+            hide("batch", e.entity_id, e.key)
             if e.doc.get("delete_tasks") is True:  # default false
-                for task_id in members.get(e.batch_id, ()):
+                for task_id in members.get(e.entity_id, ()):
                     hide("task", task_id, e.key)
     return latest
 
@@ -202,7 +211,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
         """README: a tombstone hides what came before it; events after it start afresh."""
         if e.name in TOMBSTONES:
             return False
-        kind, entity = ("batch", e.batch_id) if e.name.startswith("batch_") else ("task", e.task_id)
+        kind, entity = ("batch" if e.name.startswith("batch_") else "task"), e.entity_id
         return (kind, entity) not in hidden or e.key > hidden[(kind, entity)]
 
     live_events = [e for e in events if live(e)]  # still in event order
@@ -212,7 +221,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
     # ---- tasks: fold in event order; a later report overwrites an earlier one ----
     tasks: dict[str, Task] = {}
     for e in task_events:
-        task = tasks.setdefault(e.task_id, Task(e.task_id, first_event_at=e.at))
+        task = tasks.setdefault(e.entity_id, Task(e.entity_id, first_event_at=e.at))
         task.events.append(e)
         # other attributes: latest non-null value
         if e.doc.get("model_name") is not None:
@@ -248,26 +257,28 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
     declared: dict[str, set[str]] = {}
     listed_by: dict[str, tuple[tuple, str]] = {}  # task -> (key, batch) of its latest listing
     for e in batch_events:
-        declared.setdefault(e.batch_id, set())
+        declared.setdefault(e.entity_id, set())
         if isinstance(e.doc.get("task_ids"), list):
-            declared[e.batch_id].update(e.doc["task_ids"])
+            declared[e.entity_id].update(e.doc["task_ids"])
             for task_id in e.doc["task_ids"]:
                 # README: several batches listing a task: the latest listing; equal keys (one
                 # export document) by the larger batch_id: README silent; follows the SQL
-                listed_by[task_id] = max(listed_by.get(task_id, (e.key, e.batch_id)), (e.key, e.batch_id))
+                listed_by[task_id] = max(listed_by.get(task_id, (e.key, e.entity_id)), (e.key, e.entity_id))
     # A batch is shown when it has live events of its own, or a live task names it. A task naming a
     # batch that was ever deleted does not bring it back (README: "A task whose batch was deleted
     # shows batch_id NULL"; that a later task event does not restart the batch is README silent;
     # follows the SQL).
-    visible = set(declared) | {t.batch_id for t in tasks.values()
-                               if t.batch_id is not None and t.batch_id not in deleted_batches}
+    visible = set(declared) | {
+        t.batch_id for t in tasks.values() if t.batch_id is not None and t.batch_id not in deleted_batches
+    }
     batch_rows = []
     for batch_id in visible:
         # README: a batch's tasks are its task_ids and any task whose batch_id names it; a deleted
         # task is hidden from every mart, so it is no member. A declared task that never had an
         # event still counts in task_count and keeps the batch running.
-        member_ids = (declared.get(batch_id, set()) | {t.task_id for t in tasks.values()
-                                                       if t.batch_id == batch_id}) - deleted_tasks
+        member_ids = (
+            declared.get(batch_id, set()) | {t.task_id for t in tasks.values() if t.batch_id == batch_id}
+        ) - deleted_tasks
         members = [tasks.get(task_id) for task_id in member_ids]
         existing = [t for t in members if t is not None]
         completed = sum(t.status == "completed" for t in existing)
@@ -280,8 +291,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
             status = "completed" if failed == 0 else "partial"
         else:
             status = "running"
-        batch_rows.append((batch_id, len(member_ids), len(existing), completed, failed, running,
-                           status))
+        batch_rows.append((batch_id, len(member_ids), len(existing), completed, failed, running, status))
 
     # ---- steps ----
     step_rows = []
@@ -293,6 +303,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
         steps = sorted(first_seen.items(), key=lambda item: item[1].key)
         for index, (name, first) in enumerate(steps):
             started_at = first.at
+            completed_at: datetime | None
             if index + 1 < len(steps):  # ends when the next step starts
                 status, completed_at, error = "completed", steps[index + 1][1].at, None
             else:  # the last step takes the task's status; ends when the task ends
@@ -307,7 +318,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
     for t in tasks.values():
         latest: dict[str, tuple[tuple, float, str | None]] = {}
 
-        def offer(name: str, key: tuple, value: float | None, unit: str | None) -> None:
+        def offer(name: str, key: tuple, value: float | None, unit: str | None, latest: dict = latest) -> None:
             if value is not None and (name not in latest or latest[name][0] < key):
                 latest[name] = (key, value, unit)
 
@@ -317,8 +328,7 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
                 for name, value in metrics.items():
                     if isinstance(value, dict):
                         unit = value.get("unit")
-                        offer(name, e.key, json_number(value.get("value")),
-                              None if unit is None else str(unit))
+                        offer(name, e.key, json_number(value.get("value")), None if unit is None else str(unit))
                     else:
                         offer(name, e.key, json_number(value), None)
             model_info = e.result.get("model_info") if e.name == "task_completed" else None
@@ -351,13 +361,28 @@ def fold(lines: list[tuple[dict, int, int]]) -> dict[str, list[tuple]]:
         return batch_id if batch_id in visible else None
 
     task_rows = [
-        (t.task_id, t.model_name, t.hardware, t.status or "initializing", t.progress or 0.0,
-         t.current_step, t.error, batch_of(t),
-         t.started_at, t.completed_at, t.duration,
-         t.task_type or "single",  # README contract: task_type defaults to single
-         step_count[t.task_id], metric_count[t.task_id])
+        (
+            t.task_id,
+            t.model_name,
+            t.hardware,
+            t.status or "initializing",
+            t.progress or 0.0,
+            t.current_step,
+            t.error,
+            batch_of(t),
+            t.started_at,
+            t.completed_at,
+            t.duration,
+            t.task_type or "single",  # README contract: task_type defaults to single
+            step_count[t.task_id],
+            metric_count[t.task_id],
+        )
         for t in tasks.values()
     ]
-    return {"generator_tasks": task_rows, "generator_task_steps": step_rows,
-            "generator_task_metrics": metric_rows, "generator_task_tags": tag_rows,
-            "generator_batch_tasks": batch_rows}
+    return {
+        "generator_tasks": task_rows,
+        "generator_task_steps": step_rows,
+        "generator_task_metrics": metric_rows,
+        "generator_task_tags": tag_rows,
+        "generator_batch_tasks": batch_rows,
+    }

@@ -17,8 +17,8 @@ EXPECTED = Path(__file__).with_name("realdata_coverage.csv")
 FOLDERS = {"realdata": REALDATA, "realdata-history": HISTORY}
 
 pytestmark = pytest.mark.skipif(
-    not (REALDATA.is_dir() and HISTORY.is_dir()),
-    reason=f"real corpora not present at {REALDATA} and {HISTORY}")
+    not (REALDATA.is_dir() and HISTORY.is_dir()), reason=f"real corpora not present at {REALDATA} and {HISTORY}"
+)
 
 # rows a document yields, before benchmark_results keeps one of two reports of the same measurement
 YIELDED = """
@@ -47,8 +47,10 @@ YIELDED = """
 
 def expected_rows() -> dict[tuple[str, str], tuple[int, int]]:
     with EXPECTED.open(newline="", encoding="utf-8") as fh:
-        return {(row["folder"], row["file"]): (int(row["benchmark_rows"]), int(row["test_rows"]))
-                for row in csv.DictReader(fh)}
+        return {
+            (row["folder"], row["file"]): (int(row["benchmark_rows"]), int(row["test_rows"]))
+            for row in csv.DictReader(fh)
+        }
 
 
 @pytest.fixture(scope="module")
@@ -76,18 +78,24 @@ def test_the_table_names_every_real_file():
 def test_every_real_file_yields_the_rows_it_carries(yielded):
     expected = expected_rows()
     got = {key: (benchmark, tests) for key, (benchmark, tests, _) in yielded.items()}
-    wrong = {key: {"expected": expected[key], "got": got.get(key)}
-             for key in expected if got.get(key) != expected[key]}
+    wrong = {key: {"expected": expected[key], "got": got.get(key)} for key in expected if got.get(key) != expected[key]}
     assert wrong == {}
 
     for folder in FOLDERS:
         files = [value for key, value in yielded.items() if key[0] == folder]
         kinds = Counter(
-            "yield rows" if benchmark or tests else "listed in unrecognized_documents" if listed
+            "yield rows"
+            if benchmark or tests
+            else "listed in unrecognized_documents"
+            if listed
             else "recognised, yield none (assert_parsed_documents_yield_rows warns)"
-            for benchmark, tests, listed in files)
-        print(f"\n{folder}: {len(files)} files, " + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
-              + f"; {sum(b for b, _, _ in files)} benchmark rows, {sum(t for _, t, _ in files)} test rows")
+            for benchmark, tests, listed in files
+        )
+        print(
+            f"\n{folder}: {len(files)} files, "
+            + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+            + f"; {sum(b for b, _, _ in files)} benchmark rows, {sum(t for _, t, _ in files)} test rows"
+        )
 
 
 def test_a_file_that_yields_nothing_is_listed_with_a_reason_or_warned_about(yielded):
@@ -97,7 +105,10 @@ def test_a_file_that_yields_nothing_is_listed_with_a_reason_or_warned_about(yiel
     with EXPECTED.open(newline="", encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     listed = {(r["folder"], r["file"]) for r in table if "unrecognized_documents" in r["why"]}
-    warned = {(r["folder"], r["file"]) for r in table
-              if (r["benchmark_rows"], r["test_rows"]) == ("0", "0") and "unrecognized_documents" not in r["why"]}
+    warned = {
+        (r["folder"], r["file"])
+        for r in table
+        if (r["benchmark_rows"], r["test_rows"]) == ("0", "0") and "unrecognized_documents" not in r["why"]
+    }
     assert {key for key, (_, _, is_listed) in yielded.items() if is_listed} == listed
     assert {key for key, (b, t, is_listed) in yielded.items() if not (b or t or is_listed)} == warned

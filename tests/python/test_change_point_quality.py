@@ -36,13 +36,22 @@ def built(tmp_path_factory):
     for first, last in ((0, 20), (20, 35), (35, None)):
         path = write_results(series, work / f"runs_{first}.ndjson", first, last)
         assert run_ingest(db, path).returncode == 0
-        build = run_dbt(db, work, "build", "-s", "+performance_change_points", "+performance_alerts",
-                        "--indirect-selection", "cautious")
+        build = run_dbt(
+            db,
+            work,
+            "build",
+            "-s",
+            "+performance_change_points",
+            "+performance_alerts",
+            "--indirect-selection",
+            "cautious",
+        )
         assert build.returncode == 0, build.stdout[-4000:]
     start = START.replace(tzinfo=None)
     incremental = query(db, CHANGE_POINTS, [start])
-    build = run_dbt(db, work, "build", "-s", "+performance_change_points", "--full-refresh",
-                    "--indirect-selection", "cautious")
+    build = run_dbt(
+        db, work, "build", "-s", "+performance_change_points", "--full-refresh", "--indirect-selection", "cautious"
+    )
     assert build.returncode == 0, build.stdout[-4000:]
     return series, incremental, query(db, CHANGE_POINTS, [start])
 
@@ -76,8 +85,10 @@ def test_a_change_point_says_which_way_and_how_far(built):
             continue
         planted_before, planted_after = s.values[s.changes[0] - 1], s.values[s.changes[0]]
         assert is_regression == (after < before)  # throughput: lower is worse
-        assert (after < before) == (sum(s.values[s.changes[0]:]) / (len(s.values) - s.changes[0])
-                                    < sum(s.values[:s.changes[0]]) / s.changes[0]), (planted_before, planted_after)
+        assert (after < before) == (
+            sum(s.values[s.changes[0] :]) / (len(s.values) - s.changes[0])
+            < sum(s.values[: s.changes[0]]) / s.changes[0]
+        ), (planted_before, planted_after)
         assert 6 <= runs_before <= 8 and 6 <= runs_after <= 8
         checked += 1
     assert checked >= 50

@@ -14,8 +14,9 @@ TASK_MARTS = ("generator_tasks", "generator_task_steps", "generator_task_metrics
 
 
 def run_module(module: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -37,29 +38,31 @@ def test_delete_task_hides_it_from_every_mart_after_the_next_build(built, tmp_pa
     proc = run_module("ingest.delete", "--db", str(built), "task", "t1")
     assert proc.returncode == 0, proc.stderr
     assert "1 landed" in proc.stderr
-    assert query(built, "select payload ->> 'event' from raw.task_events "
-                        "where (payload ->> 'task_id') = 't1' order by load_id desc limit 1") == [
-        ("task_deleted",)]
+    assert query(
+        built,
+        "select payload ->> 'event' from raw.task_events "
+        "where (payload ->> 'task_id') = 't1' order by load_id desc limit 1",
+    ) == [("task_deleted",)]
     rebuild(built, tmp_path)
     for mart in TASK_MARTS:
         assert count(built, mart, "task_id = 't1'") == 0, mart
     assert count(built, "generator_tasks", "task_id = 't2'") == 1
     # the batch no longer counts it, although it was declared in its task_ids
-    assert query(built, "select task_count, actual_task_count from marts.generator_batch_tasks "
-                        "where batch_id = 'b1'") == [(1, 1)]
+    assert query(
+        built, "select task_count, actual_task_count from marts.generator_batch_tasks where batch_id = 'b1'"
+    ) == [(1, 1)]
 
 
 def test_delete_batch_with_tasks_and_purge_removes_raw_rows_and_records_it(built, tmp_path):
     raw_before = query(built, "select count(*) from raw.task_events")[0][0]
     proc = run_module("ingest.delete", "--db", str(built), "batch", "b1", "--with-tasks", "--purge")
     assert proc.returncode == 0, proc.stderr
-    assert query(built, "select entity_kind, entity_id, rows_purged from raw.purges "
-                        "order by entity_kind, entity_id") == [
-        ("batch", "b1", 1), ("task", "t1", 4), ("task", "t2", 3)]
+    assert query(
+        built, "select entity_kind, entity_id, rows_purged from raw.purges order by entity_kind, entity_id"
+    ) == [("batch", "b1", 1), ("task", "t1", 4), ("task", "t2", 3)]
     # 8 events purged, 1 tombstone landed; nothing else touched
     assert query(built, "select count(*) from raw.task_events")[0][0] == raw_before - 8 + 1
-    assert query(built, "select count(*) from raw.task_events where (payload ->> 'task_id') in "
-                        "('t1', 't2')") == [(0,)]
+    assert query(built, "select count(*) from raw.task_events where (payload ->> 'task_id') in ('t1', 't2')") == [(0,)]
     rebuild(built, tmp_path)
     assert count(built, "generator_tasks", "task_id in ('t1', 't2')") == 0
     assert count(built, "generator_batch_tasks", "batch_id = 'b1'") == 0
@@ -87,10 +90,16 @@ def test_json_export_lands_again_into_an_empty_database_with_equal_marts(built, 
     # last_event_at becomes the export date on the way back, and last_load_id is the new database's
     # lineage; everything else is equal
     task_columns = "* exclude (last_event_at, last_load_id)"
-    for mart, columns in [("generator_tasks", task_columns), ("generator_task_steps", "*"),
-                          ("generator_task_metrics", "*"), ("generator_task_tags", "*"),
-                          ("generator_batch_tasks", "*"), ("model_stats", "*"),
-                          ("hardware_stats", "*"), ("daily_task_stats", "*")]:
+    for mart, columns in [
+        ("generator_tasks", task_columns),
+        ("generator_task_steps", "*"),
+        ("generator_task_metrics", "*"),
+        ("generator_task_tags", "*"),
+        ("generator_batch_tasks", "*"),
+        ("model_stats", "*"),
+        ("hardware_stats", "*"),
+        ("daily_task_stats", "*"),
+    ]:
         sql = f"select {columns} from marts.{mart} order by all"
         assert query(fresh, sql) == query(built, sql), mart
 
@@ -100,7 +109,8 @@ def test_parquet_export_has_one_file_per_mart_with_the_same_rows(built, tmp_path
     assert run_module("ingest.export", "--db", str(built), str(out), "--format", "parquet").returncode == 0
     tasks = out / "generator_tasks.parquet"
     assert query(built, f"select count(*) from read_parquet('{tasks}')") == query(
-        built, "select count(*) from marts.generator_tasks")
+        built, "select count(*) from marts.generator_tasks"
+    )
     assert (out / "generator_batch_tasks.parquet").exists()
 
 
@@ -143,9 +153,16 @@ def raw_state(db) -> dict[str, list[tuple]]:
 
 def tombstoned(db, after_load: int) -> list[str]:
     """The ids of the tombstones landed after load ``after_load``."""
-    return [i for (i,) in query(db, "select coalesce(payload ->> 'task_id', payload ->> 'batch_id') "
-                                    "from raw.task_events where (payload ->> 'event') like '%_deleted' "
-                                    "and load_id > ? order by load_id, record_index", [after_load])]
+    return [
+        i
+        for (i,) in query(
+            db,
+            "select coalesce(payload ->> 'task_id', payload ->> 'batch_id') "
+            "from raw.task_events where (payload ->> 'event') like '%_deleted' "
+            "and load_id > ? order by load_id, record_index",
+            [after_load],
+        )
+    ]
 
 
 def test_delete_with_an_empty_id_is_a_usage_error_and_writes_nothing(built):
@@ -167,7 +184,7 @@ def test_delete_of_only_unknown_ids_fails_saying_so_and_writes_nothing(built, ar
 
 
 def test_delete_names_the_unknown_ids_and_deletes_the_known_ones(built):
-    (last_load,), = query(built, "select max(load_id) from raw.loads")
+    ((last_load,),) = query(built, "select max(load_id) from raw.loads")
     proc = run_module("ingest.delete", "--db", str(built), "task", "t1", "typo", "legacy-1")
     assert proc.returncode == 0, proc.stderr
     assert "task typo: unknown (no event or export document names it); not deleted" in proc.stderr
@@ -183,19 +200,21 @@ def test_delete_on_a_database_that_does_not_exist_creates_nothing(tmp_path):
 
 
 def test_purge_of_a_task_inside_an_export_document_says_why_nothing_was_purged(built):
-    (path, index, load_id), = query(built, "select source_path, record_index, load_id from raw.documents "
-                                           "where payload ->> '$.export_date' is not null")
+    ((path, index, load_id),) = query(
+        built,
+        "select source_path, record_index, load_id from raw.documents where payload ->> '$.export_date' is not null",
+    )
     proc = run_module("ingest.delete", "--db", str(built), "task", "legacy-1", "--purge")
     assert proc.returncode == 0, proc.stderr
-    assert (f"purged 0 raw events of task legacy-1: it lives inside 1 upstream export document(s) "
-            f"({path} record {index}, load {load_id}), which are kept whole (a document is never "
-            "cut); its tombstone hides it from the marts") in proc.stderr
-    assert query(built, "select entity_kind, entity_id, rows_purged from raw.purges") == [
-        ("task", "legacy-1", 0)]
+    assert (
+        f"purged 0 raw events of task legacy-1: it lives inside 1 upstream export document(s) "
+        f"({path} record {index}, load {load_id}), which are kept whole (a document is never "
+        "cut); its tombstone hides it from the marts"
+    ) in proc.stderr
+    assert query(built, "select entity_kind, entity_id, rows_purged from raw.purges") == [("task", "legacy-1", 0)]
 
 
-@pytest.mark.parametrize("name", ["model_stats.parquet", "Generator_Tasks.PARQUET",
-                                  ".model_stats.parquet.partial"])
+@pytest.mark.parametrize("name", ["model_stats.parquet", "Generator_Tasks.PARQUET", ".model_stats.parquet.partial"])
 @pytest.mark.parametrize("fmt", ["all", "json"])
 def test_export_refuses_a_json_name_that_is_one_of_its_parquet_files(built, tmp_path, name, fmt):
     out = tmp_path / "out"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -37,25 +37,35 @@ N_STREAMS = 150
 MAX_EXAMPLES = 3
 N_FILES = 3
 MAX_SECOND = 15  # occurred_at = BASE + 0..15 s: few enough seconds that ties are common
-BASE = datetime(2026, 11, 1, 9, 0, 0, tzinfo=timezone.utc)
+BASE = datetime(2026, 11, 1, 9, 0, 0, tzinfo=UTC)
 
-MARTS = ("generator_tasks", "generator_task_steps", "generator_task_metrics", "generator_task_tags",
-         "generator_batch_tasks")
+MARTS = (
+    "generator_tasks",
+    "generator_task_steps",
+    "generator_task_metrics",
+    "generator_task_tags",
+    "generator_batch_tasks",
+)
 SELECT = " ".join(f"+{mart}" for mart in MARTS)
 COLUMNS = {  # compared columns, in the order reference_folding.fold() gives them
     "generator_tasks": "task_id, model_name, hardware, status, progress, current_step, error, "
-                       "batch_id, started_at, completed_at, duration, task_type, step_count, "
-                       "metric_count",
+    "batch_id, started_at, completed_at, duration, task_type, step_count, "
+    "metric_count",
     "generator_task_steps": "task_id, step_name, status, started_at, completed_at, duration, error",
     "generator_task_metrics": "task_id, metric_name, metric_value, metric_unit",
     "generator_task_tags": "task_id, tag_name, tag_value",
     "generator_batch_tasks": "batch_id, task_count, actual_task_count, completed_tasks, "
-                             "failed_tasks, running_tasks, status",
+    "failed_tasks, running_tasks, status",
 }
 
 # event kinds, weighted by repetition
-KINDS = (["task_updated"] * 5 + ["task_started"] * 3 + ["task_completed"] * 2
-         + ["batch_started"] * 2 + ["batch_completed", "task_deleted", "batch_deleted"])
+KINDS = (
+    ["task_updated"] * 5
+    + ["task_started"] * 3
+    + ["task_completed"] * 2
+    + ["batch_started"] * 2
+    + ["batch_completed", "task_deleted", "batch_deleted"]
+)
 FILE_SETS = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2)]
 MODELS = ["bert-base-uncased", "t5-small", "vit-base"]
 HARDWARE = ["cpu", "CUDA", "rocm", "WebGPU"]
@@ -74,6 +84,7 @@ def ts(second: int) -> str:
 # 150 streams inside Hypothesis' size budget (8 KiB of choices; beyond it examples are discarded).
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StreamDraft:
     n_tasks: int
@@ -87,21 +98,26 @@ event_drafts = st.tuples(st.sampled_from(KINDS), st.integers(0, 5), st.integers(
 
 @st.composite
 def stream_drafts(draw) -> StreamDraft:
-    return StreamDraft(n_tasks=draw(st.integers(1, 3)), files=draw(st.sampled_from(FILE_SETS)),
-                       seed=draw(st.integers(0, 2**32 - 1)),
-                       events=tuple(draw(st.lists(event_drafts, min_size=1, max_size=12))))
+    return StreamDraft(
+        n_tasks=draw(st.integers(1, 3)),
+        files=draw(st.sampled_from(FILE_SETS)),
+        seed=draw(st.integers(0, 2**32 - 1)),
+        events=tuple(draw(st.lists(event_drafts, min_size=1, max_size=12))),
+    )
 
 
 def metric_value(rng: random.Random):
-    return rng.choice([
-        lambda: rng.randint(0, 500),
-        lambda: rng.randint(0, 1000) / 10,
-        lambda: {"value": rng.randint(0, 1000) / 10, "unit": rng.choice(["ms", "MiB"])},
-        lambda: {"value": rng.randint(0, 50)},
-        lambda: {"value": "fast", "unit": "ms"},  # not a number: ignored
-        lambda: "n/a",  # text: ignored
-        lambda: True,  # not a number: ignored
-    ])()
+    return rng.choice(
+        [
+            lambda: rng.randint(0, 500),
+            lambda: rng.randint(0, 1000) / 10,
+            lambda: {"value": rng.randint(0, 1000) / 10, "unit": rng.choice(["ms", "MiB"])},
+            lambda: {"value": rng.randint(0, 50)},
+            lambda: {"value": "fast", "unit": "ms"},  # not a number: ignored
+            lambda: "n/a",  # text: ignored
+            lambda: True,  # not a number: ignored
+        ]
+    )()
 
 
 def tags(rng: random.Random) -> dict:
@@ -138,8 +154,7 @@ def details(kind: str, second: int, rng: random.Random, ns: str, n_tasks: int) -
         if rng.random() < (0.8 if d.get("status") == "error" else 0.15):
             d["error"] = f"boom-{rng.randint(1, 3)}"
         if rng.random() < 0.5:
-            d["metrics"] = {name: metric_value(rng) for name, p in METRICS.items()
-                            if rng.random() < p}
+            d["metrics"] = {name: metric_value(rng) for name, p in METRICS.items() if rng.random() < p}
         if rng.random() < 0.3:
             d["tags"] = tags(rng)
     elif kind == "task_completed":
@@ -210,13 +225,13 @@ def rows_by_stream(rows_by_mart: dict[str, list[tuple]]) -> dict[str, dict[str, 
     return grouped
 
 
-def describe(stream: str, lines: list[tuple[dict, int, int]], expected: dict[str, Counter],
-             actual: dict[str, Counter]) -> str:
+def describe(
+    stream: str, lines: list[tuple[dict, int, int]], expected: dict[str, Counter], actual: dict[str, Counter]
+) -> str:
     def key(line):
         return (parse_time(line[0]["occurred_at"]), line[1], line[2])
 
-    out = [f"--- stream {stream}: events in event order (file:line = landing position; "
-           f"files were ingested 0, 1, 2):"]
+    out = [(f"--- stream {stream}: events in event order (file:line = landing position; files were ingested 0, 1, 2):")]
     out += [f"  {f}:{n}  {minified(doc)}" for doc, f, n in sorted(lines, key=key)]
     for mart in MARTS:
         if expected[mart] == actual[mart]:
@@ -248,10 +263,14 @@ def dbt_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # on failure Hypothesis prints the whole drawn example (~35 kB); the assertion message says more
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-          phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
-@given(drafts=st.lists(stream_drafts(), min_size=N_STREAMS, max_size=N_STREAMS),
-       shuffle_seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=list(HealthCheck),
+)
+@given(drafts=st.lists(stream_drafts(), min_size=N_STREAMS, max_size=N_STREAMS), shuffle_seed=st.integers(0, 2**32 - 1))
 def test_marts_equal_reference_folding(tmp_path_factory, dbt_work, drafts, shuffle_seed):
     work = tmp_path_factory.mktemp("folding")
     db = dbt_work / "warehouse.duckdb"  # a fresh database at the same path for every example
@@ -272,8 +291,7 @@ def test_marts_equal_reference_folding(tmp_path_factory, dbt_work, drafts, shuff
         shuffler.shuffle(docs)
         paths.append(write(work / "landing" / f"events-{file_index}.ndjson", ndjson(docs)))
         for line, doc in enumerate(docs, start=1):
-            landed.setdefault(stream_of(doc.get("task_id") or doc["batch_id"]), []).append(
-                (doc, file_index, line))
+            landed.setdefault(stream_of(doc.get("task_id") or doc["batch_id"]), []).append((doc, file_index, line))
 
     ingest = run_ingest(db, *paths)  # in file index order: one load per file
     assert ingest.returncode == 0, ingest.stderr
@@ -286,15 +304,15 @@ def test_marts_equal_reference_folding(tmp_path_factory, dbt_work, drafts, shuff
     build = run_dbt(db, dbt_work, "run", "--select", SELECT)
     assert build.returncode == 0, build.stdout[-8000:]
 
-    actual = rows_by_stream({mart: query(db, f"select {columns} from marts.{mart}")
-                             for mart, columns in COLUMNS.items()})
+    actual = rows_by_stream(
+        {mart: query(db, f"select {columns} from marts.{mart}") for mart, columns in COLUMNS.items()}
+    )
     expected = rows_by_stream(expected_rows(landed))
 
-    empty = {m: Counter() for m in MARTS}
-    failing = sorted(s for s in set(expected) | set(actual)
-                     if expected.get(s, empty) != actual.get(s, empty))
+    empty: dict[str, Counter] = {m: Counter() for m in MARTS}
+    failing = sorted(s for s in set(expected) | set(actual) if expected.get(s, empty) != actual.get(s, empty))
     assert not failing, (
         f"{len(failing)} of {len(drafts)} streams differ from the reference folding "
         f"(database: {db}); the first ones:\n"
-        + "\n".join(describe(s, landed.get(s, []), expected.get(s, empty), actual.get(s, empty))
-                    for s in failing[:3]))
+        + "\n".join(describe(s, landed.get(s, []), expected.get(s, empty), actual.get(s, empty)) for s in failing[:3])
+    )

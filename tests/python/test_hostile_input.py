@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -19,8 +19,9 @@ from conftest import ROOT, event, loads, minified, ndjson, query, run_dbt, run_i
 
 
 def landed(db, table="documents"):
-    return query(db, f"select source_path, record_index, payload ->> 'n' from raw.{table} "
-                     "order by load_id, record_index")
+    return query(
+        db, f"select source_path, record_index, payload ->> 'n' from raw.{table} order by load_id, record_index"
+    )
 
 
 def rejected(db):
@@ -28,8 +29,9 @@ def rejected(db):
 
 
 def assert_accounting(db):
-    assert query(db, "select count(*) from raw.loads where records_in "
-                     "<> records_landed + duplicates_skipped + records_rejected") == [(0,)]
+    assert query(
+        db, "select count(*) from raw.loads where records_in <> records_landed + duplicates_skipped + records_rejected"
+    ) == [(0,)]
 
 
 def lines(count: int, start: int = 0) -> list[str]:
@@ -40,8 +42,7 @@ def lines(count: int, start: int = 0) -> list[str]:
 # issue 16.1: a path that exists is a file, never a pattern
 # --------------------------------------------------------------------------------------------
 
-NAMES = ["c1.json", "c[1].json", "ab.json", "a*b.json", "axb.json", "a?b.json", "results[2024].json",
-         "results2.json"]
+NAMES = ["c1.json", "c[1].json", "ab.json", "a*b.json", "axb.json", "a?b.json", "results[2024].json", "results2.json"]
 
 
 def test_a_file_named_with_glob_characters_lands_its_own_content(db, tmp_path):
@@ -63,7 +64,8 @@ def test_glob_characters_in_a_batched_folder(db, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(landed(db)) == sorted(
         [(str(tmp_path / "in" / name), 1, name) for name in NAMES]
-        + [(str(tmp_path / "in" / name), 2, name + "/2") for name in NAMES])
+        + [(str(tmp_path / "in" / name), 2, name + "/2") for name in NAMES]
+    )
     assert [(l["records_in"], l["records_landed"]) for l in loads(db)] == [(2, 2)] * len(NAMES)
 
 
@@ -71,10 +73,20 @@ def test_glob_characters_in_a_batched_folder(db, tmp_path):
 # issue 16.2: times are ISO-8601 or rejected; one value never moves another
 # --------------------------------------------------------------------------------------------
 
+
 def test_a_named_time_zone_is_rejected_and_moves_no_other_time(db, tmp_path):
-    docs = [event("task_started", task_id=f"t{i}", model_name="m", occurred_at=at) for i, at in enumerate([
-        "2026-01-01T00:00:00", "2026-01-01T00:00:00 America/New_York", "2026-01-01T00:00:00",
-        "2026-01-01T00:00:00 UTC", "2026-01-01T00:00:00"])]
+    docs = [
+        event("task_started", task_id=f"t{i}", model_name="m", occurred_at=at)
+        for i, at in enumerate(
+            [
+                "2026-01-01T00:00:00",
+                "2026-01-01T00:00:00 America/New_York",
+                "2026-01-01T00:00:00",
+                "2026-01-01T00:00:00 UTC",
+                "2026-01-01T00:00:00",
+            ]
+        )
+    ]
     path = write(tmp_path / "zones.ndjson", ndjson(docs))
 
     proc = run_ingest(db, path)
@@ -82,19 +94,31 @@ def test_a_named_time_zone_is_rejected_and_moves_no_other_time(db, tmp_path):
     assert proc.returncode == 1
     assert rejected(db) == [
         (2, "occurred_at '2026-01-01T00:00:00 America/New_York' is not an ISO-8601 timestamp"),
-        (4, "occurred_at '2026-01-01T00:00:00 UTC' is not an ISO-8601 timestamp")]
+        (4, "occurred_at '2026-01-01T00:00:00 UTC' is not an ISO-8601 timestamp"),
+    ]
     build = run_dbt(db, tmp_path, "run", "-s", "stg_raw__task_events")
     assert build.returncode == 0, build.stdout[-3000:]
-    assert query(db, "select task_id, occurred_at::varchar from staging.stg_raw__task_events "
-                     "order by task_id") == [(f"t{i}", "2026-01-01 00:00:00") for i in (0, 2, 4)]
+    assert query(db, "select task_id, occurred_at::varchar from staging.stg_raw__task_events order by task_id") == [
+        (f"t{i}", "2026-01-01 00:00:00") for i in (0, 2, 4)
+    ]
 
 
-@pytest.mark.parametrize("value, lands", [
-    ("2026-01-01T09:00:00Z", True), ("2026-01-01 09:00:00+05:30", True), ("2026-01-01T09:00:00+0530", True),
-    ("2026-01-01T09:00:00-05", True), ("2026-01-01T09:00:00.123456Z", True), ("2026-01-01T09:00", True),
-    ("2026-01-01", True), ("2026-01-01T09:00:00 Europe/Paris", False), ("2026-01-01T09:00:00 EST", False),
-    ("2026-01-01T09:00:00Z junk", False), ("2026-13-01T00:00:00Z", False),
-])
+@pytest.mark.parametrize(
+    "value, lands",
+    [
+        ("2026-01-01T09:00:00Z", True),
+        ("2026-01-01 09:00:00+05:30", True),
+        ("2026-01-01T09:00:00+0530", True),
+        ("2026-01-01T09:00:00-05", True),
+        ("2026-01-01T09:00:00.123456Z", True),
+        ("2026-01-01T09:00", True),
+        ("2026-01-01", True),
+        ("2026-01-01T09:00:00 Europe/Paris", False),
+        ("2026-01-01T09:00:00 EST", False),
+        ("2026-01-01T09:00:00Z junk", False),
+        ("2026-13-01T00:00:00Z", False),
+    ],
+)
 def test_only_iso_8601_occurred_at_lands(db, tmp_path, value, lands):
     proc = run_ingest(db, write(tmp_path / "t.ndjson", ndjson([event("task_started", occurred_at=value)])))
 
@@ -105,6 +129,7 @@ def test_only_iso_8601_occurred_at_lands(db, tmp_path, value, lands):
 # --------------------------------------------------------------------------------------------
 # issue 16.5: the memory limit holds on any number of threads
 # --------------------------------------------------------------------------------------------
+
 
 def events_file(path: Path, count: int) -> Path:
     """``count`` small generator events as NDJSON, written by DuckDB (no Python loop per line)."""
@@ -132,8 +157,11 @@ def test_a_big_file_lands_with_16_threads_under_a_small_memory_limit(db, tmp_pat
 @pytest.mark.parametrize("shape", ["ndjson", "object", "array"])
 def test_a_24_mb_document_lands_at_the_default_limit_with_16_threads(db, tmp_path, shape):
     big = minified({"model_name": "big", "blob": "x" * 23_999_960})
-    text = {"ndjson": minified({"model_name": "small"}) + "\n" + big + "\n", "object": big,
-            "array": "[" + minified({"model_name": "small"}) + ",\n" + big + "]"}[shape]
+    text = {
+        "ndjson": minified({"model_name": "small"}) + "\n" + big + "\n",
+        "object": big,
+        "array": "[" + minified({"model_name": "small"}) + ",\n" + big + "]",
+    }[shape]
     path = write(tmp_path / f"doc.{'ndjson' if shape == 'ndjson' else 'json'}", text)
 
     proc = run_ingest(db, path, args=["--threads", "16"], timeout=300)
@@ -162,9 +190,26 @@ def test_one_bad_line_in_a_big_file_is_salvaged_in_bounded_memory(db, tmp_path):
         handle.write(minified(event("task_updated", task_id="last")) + "\n")
     size = path.stat().st_size
 
-    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, sys.executable, "-m", "ingest", "--db", str(db),
-                           "--memory-limit", "256MB", str(path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PEAK_RSS,
+            sys.executable,
+            "-m",
+            "ingest",
+            "--db",
+            str(db),
+            "--memory-limit",
+            "256MB",
+            str(path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert f"{path}: record 700001: rejected: not valid JSON: Unterminated string" in proc.stderr
@@ -203,7 +248,7 @@ def test_a_truncated_gzip_lands_what_decompresses(db, tmp_path):
     text = "".join(line + "\n" for line in lines(9870))
     compressed = gzip.compress(text.encode())
     path = write(tmp_path / "cut.ndjson.gz", compressed[: len(compressed) - 100])
-    readable = subprocess.run(["zcat"], input=path.read_bytes(), capture_output=True).stdout.decode()
+    readable = subprocess.run(["zcat"], input=path.read_bytes(), capture_output=True, check=False).stdout.decode()
     complete = readable.count("\n")
     assert 9000 < complete < 9870
 
@@ -236,14 +281,14 @@ def test_more_bad_lines_than_good_lands_every_good_line(db, tmp_path):
 # issue 16.9: accounting and lineage
 # --------------------------------------------------------------------------------------------
 
+
 def test_the_same_file_named_twice_is_landed_once(db, tmp_path):
     path = write(tmp_path / "twice.ndjson", "\n".join(lines(2)) + "\n")
 
     proc = run_ingest(db, path, path)
 
     assert proc.returncode == 0, proc.stderr
-    assert [(l["records_in"], l["records_landed"], l["duplicates_skipped"]) for l in loads(db)] == [
-        (2, 2, 0)]
+    assert [(l["records_in"], l["records_landed"], l["duplicates_skipped"]) for l in loads(db)] == [(2, 2, 0)]
     assert "skipped (the same file as" in proc.stderr
     assert [(i, n) for _, i, n in landed(db)] == [(1, "0"), (2, "1")]
 
@@ -255,8 +300,11 @@ def test_record_index_is_the_physical_line_with_blank_lines(db, tmp_path, how):
     text = "\n\n" + good[0] + "\n\n  \n" + (bad or "\n") + good[1] + "\n\n" + good[2] + "\n\n"
     path = write(tmp_path / "blank.ndjson", text)
 
-    proc = (run_ingest(db, "-", stdin=text) if how == "alone"
-            else run_ingest(db, path, write(tmp_path / "other.json", '{"n": "x"}')))
+    proc = (
+        run_ingest(db, "-", stdin=text)
+        if how == "alone"
+        else run_ingest(db, path, write(tmp_path / "other.json", '{"n": "x"}'))
+    )
 
     assert proc.returncode == (1 if bad else 0), proc.stderr
     rows = [(i, n) for _, i, n in landed(db) if n != "x"]
@@ -270,16 +318,18 @@ def test_record_index_is_the_physical_line_with_blank_lines(db, tmp_path, how):
 # issue 15.3: started_at and finished_at are the load's real start and end
 # --------------------------------------------------------------------------------------------
 
+
 def test_started_at_and_finished_at_bracket_the_load(db, tmp_path):
     path = events_file(tmp_path / "timed.ndjson", 100_000)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
 
     proc = run_ingest(db, path, timeout=300)
 
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     assert proc.returncode == 0, proc.stderr
     started, finished, written = query(
-        db, "select started_at, finished_at, (select max(loaded_at) from raw.task_events) from raw.loads")[0]
+        db, "select started_at, finished_at, (select max(loaded_at) from raw.task_events) from raw.loads"
+    )[0]
     # rows are stamped when the landing transaction starts: the load began before it and ended after
     assert before <= started < written < finished <= after
 
@@ -287,6 +337,7 @@ def test_started_at_and_finished_at_bracket_the_load(db, tmp_path):
 # --------------------------------------------------------------------------------------------
 # issue 15.10: a file that is not JSON at all, said once
 # --------------------------------------------------------------------------------------------
+
 
 def test_a_file_that_is_not_json_is_said_to_be_so_once(db, tmp_path):
     path = write(tmp_path / "archive.json", b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(128, 256)) * 2)
@@ -305,18 +356,24 @@ def test_a_file_that_is_not_json_is_said_to_be_so_once(db, tmp_path):
 # issue 16.10: a full disk is reported as such; earlier data stays
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 6 MB tmpfs (root only); unmounted afterwards."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True).returncode:
+    if (
+        os.geteuid() != 0
+        or shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True, check=False
+        ).returncode
+    ):
         pytest.skip("needs root and a tmpfs mount")
     try:
         yield mount
     finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
 
 
 def test_a_full_disk_is_reported_and_earlier_data_stays(tmp_path, small_disk):

@@ -11,8 +11,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def marts(db) -> list[str]:
-    return [name for (name,) in query(db, "select table_name from information_schema.tables "
-                                          "where table_schema = 'marts' order by table_name")]
+    return [
+        name
+        for (name,) in query(
+            db, "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+        )
+    ]
 
 
 def snapshot(db, work, name: str):
@@ -36,10 +40,12 @@ def differences(db, side) -> dict[str, tuple[int, int]]:
         con.execute(f"attach '{side}' as side (read_only)")
         found = {}
         for mart in marts(db):
-            only_now = con.execute(f"select count(*) from (select * from marts.{mart} "
-                                   f"except all select * from side.{mart})").fetchone()[0]
-            only_then = con.execute(f"select count(*) from (select * from side.{mart} "
-                                    f"except all select * from marts.{mart})").fetchone()[0]
+            only_now = con.execute(
+                f"select count(*) from (select * from marts.{mart} except all select * from side.{mart})"
+            ).fetchall()[0][0]
+            only_then = con.execute(
+                f"select count(*) from (select * from side.{mart} except all select * from marts.{mart})"
+            ).fetchall()[0][0]
             if only_now or only_then:
                 found[mart] = (only_now, only_then)
         return found
@@ -54,8 +60,15 @@ def build(db, work, *args) -> None:
 
 def test_incremental_build_equals_full_refresh(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_ingest(db, FIXTURES / "generator_events.ndjson", FIXTURES / "upstream_export.json",
-                      FIXTURES / "benchmark_results.ndjson").returncode == 0
+    assert (
+        run_ingest(
+            db,
+            FIXTURES / "generator_events.ndjson",
+            FIXTURES / "upstream_export.json",
+            FIXTURES / "benchmark_results.ndjson",
+        ).returncode
+        == 0
+    )
     build(db, tmp_path)
     before = query(db, "select task_id, status from marts.generator_tasks order by task_id")
     first_documents_max = query(db, "select max(load_id) from raw.documents")[0][0]
@@ -74,12 +87,18 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     # the alerts and regressions marts record the version of the tails they read
     tails_version = query(db, "select max(tail_version) from staging.int_performance_series_tails")[0][0]
     assert dict(watermarks) == {
-        "benchmark_results": shapes_max, "test_results": shapes_max, "unrecognized_documents": shapes_max,
-        "latest_performance": results_max, "int_performance_series_tails": results_max,
-        "performance_alerts": tails_version, "performance_regressions": tails_version,
-        "int_generator_exports_filtered": documents_max}
-    compiled = (tmp_path / "target" / "compiled" / "ml_analytics" / "models" / "marts" / "benchmarks"
-                / "test_results.sql").read_text(encoding="utf-8")
+        "benchmark_results": shapes_max,
+        "test_results": shapes_max,
+        "unrecognized_documents": shapes_max,
+        "latest_performance": results_max,
+        "int_performance_series_tails": results_max,
+        "performance_alerts": tails_version,
+        "performance_regressions": tails_version,
+        "int_generator_exports_filtered": documents_max,
+    }
+    compiled = (
+        tmp_path / "target" / "compiled" / "ml_analytics" / "models" / "marts" / "benchmarks" / "test_results.sql"
+    ).read_text(encoding="utf-8")
     assert f"load_id > {first_documents_max}" in compiled
 
     # the incremental run really changed things
@@ -88,20 +107,24 @@ def test_incremental_build_equals_full_refresh(tmp_path):
     assert ("t2", "error") in before and "t2" not in {t for t, _ in after}  # deleted
     assert ("t5", "completed") in after and ("t8", "running") in after  # restarted, new
     assert ("t7", "error") in after  # a late update of an existing task
-    assert query(db, "select step_name from marts.generator_task_steps where task_id = 't3' "
-                     "order by started_at") == [("load_template",), ("validate",)]
+    assert query(db, "select step_name from marts.generator_task_steps where task_id = 't3' order by started_at") == [
+        ("load_template",),
+        ("validate",),
+    ]
     assert query(db, "select batch_id from marts.generator_tasks where task_id = 'legacy-1'") == [
-        (None,)]  # its batch was deleted: no task event, yet the task row changed
+        (None,)
+    ]  # its batch was deleted: no task event, yet the task row changed
     # b5, landed with the late events, lists t3 (whose events landed before), t5 and t8 (which name
     # no batch, or b1); a task's own batch_id wins, and the conflict is listed by a warn-level test
-    assert query(db, "select task_id, batch_id from marts.generator_tasks "
-                     "where task_id in ('t3', 't5', 't8', 't9') order by task_id") == [
-        ("t3", "b5"), ("t5", "b1"), ("t8", "b5"), ("t9", "b4")]
+    assert query(
+        db,
+        "select task_id, batch_id from marts.generator_tasks "
+        "where task_id in ('t3', 't5', 't8', 't9') order by task_id",
+    ) == [("t3", "b5"), ("t5", "b1"), ("t8", "b5"), ("t9", "b4")]
     assert query(db, "select * from test_failures.tasks_listed_by_another_batch") == [("t5", "b1", "b5")]
 
     # benchmark rows: an earlier day landed late joins its series; a re-upload is kept once
-    assert query(db, "select count(*), count(distinct measurement_id) from marts.benchmark_results") == [
-        (50, 50)]
+    assert query(db, "select count(*), count(distinct measurement_id) from marts.benchmark_results") == [(50, 50)]
     assert query(db, "select min(series_run_count) from marts.latest_performance") == [(5,)]
 
     build(db, tmp_path, "--full-refresh")
@@ -125,11 +148,14 @@ def test_a_measurement_reported_again_replaces_its_stored_values(tmp_path):
     assert run_ingest(db, standalone).returncode == 0
     build(db, tmp_path)
     [(new_result, new_format, runs)] = query(
-        db, f"select result_id, source_format, series_run_count from marts.latest_performance {series}")
+        db, f"select result_id, source_format, series_run_count from marts.latest_performance {series}"
+    )
     assert (new_format, runs) == ("direct_benchmark", 1) and new_result != old_result
-    assert query(db, f"select metric, current_result_id, baseline_runs, len(recent_values) "
-                     f"from marts.performance_regressions {series} order by metric") == [
-        (metric, new_result, 0, 1) for metric in ("latency", "memory", "throughput")]
+    assert query(
+        db,
+        f"select metric, current_result_id, baseline_runs, len(recent_values) "
+        f"from marts.performance_regressions {series} order by metric",
+    ) == [(metric, new_result, 0, 1) for metric in ("latency", "memory", "throughput")]
     incremental = snapshot(db, tmp_path, "incremental")
 
     build(db, tmp_path, "--full-refresh")

@@ -31,19 +31,24 @@ def folder_state(folder: Path) -> dict[str, bytes]:
 # the database path
 # --------------------------------------------------------------------------------------------
 
+
 def parquet_bytes(tmp_path: Path) -> bytes:
     path = tmp_path / "made.parquet"
     duckdb.execute(f"copy (select 1 as a) to '{path}' (format parquet)")
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("name, content", [
-    ("results.json", b'{"model_name": "x"}'),
-    ("table.csv", b"a,b\n1,2\n"),
-    ("data.parquet", None),
-    ("warehouse.duckdb", b""),
-    ("warehouse.db", b"SQLite format 3\x00" + b"\x00" * 84),
-], ids=["json", "csv", "parquet", "empty", "sqlite"])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("results.json", b'{"model_name": "x"}'),
+        ("table.csv", b"a,b\n1,2\n"),
+        ("data.parquet", None),
+        ("warehouse.duckdb", b""),
+        ("warehouse.db", b"SQLite format 3\x00" + b"\x00" * 84),
+    ],
+    ids=["json", "csv", "parquet", "empty", "sqlite"],
+)
 @pytest.mark.parametrize("via", ["--db", "DUCKDB_PATH"])
 def test_a_database_path_naming_a_file_that_is_not_duckdb_is_refused(tmp_path, name, content, via):
     target = tmp_path / "there" / name
@@ -75,8 +80,14 @@ def test_a_new_database_path_with_any_suffix_is_created_as_duckdb(tmp_path):
 def test_export_refuses_a_database_that_is_not_duckdb(tmp_path):
     target = write(tmp_path / "results.json", b'{"model_name": "x"}')
 
-    proc = subprocess.run([sys.executable, "-m", "ingest.export", "--db", str(target),
-                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ingest.export", "--db", str(target), str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert proc.returncode == 2
     assert f"{target}: exists and is not a DuckDB database file" in proc.stderr
@@ -87,19 +98,31 @@ def test_export_refuses_a_database_that_is_not_duckdb(tmp_path):
 # option values
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, env, message", [
-    (["--memory-limit", "banana"], {}, "argument --memory-limit: 'banana' is not a usable memory size"),
-    (["--memory-limit", "80%"], {}, "argument --memory-limit: '80%' is not a usable memory size"),
-    ([], {"INGEST_MEMORY_LIMIT": "lots"}, "argument --memory-limit: 'lots' is not a usable memory size"),
-    (["--threads", "-1"], {}, "argument --threads: '-1' is not a whole number of at least 1"),
-    (["--threads", "0"], {}, "argument --threads: '0' is not a whole number of at least 1"),
-    (["--threads", "two"], {}, "argument --threads: 'two' is not a whole number of at least 1"),
-    (["--lock-timeout", "-5"], {}, "argument --lock-timeout: '-5' is not a number of seconds"),
-    (["--lock-timeout", "nan"], {}, "argument --lock-timeout: 'nan' is not a number of seconds"),
-], ids=["banana", "percent", "env-memory", "threads-negative", "threads-zero", "threads-word",
-        "timeout-negative", "timeout-nan"])
-def test_bad_option_values_are_usage_errors_before_the_database_is_created(tmp_path, db, args, env,
-                                                                           message):
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--memory-limit", "banana"], {}, "argument --memory-limit: 'banana' is not a usable memory size"),
+        (["--memory-limit", "80%"], {}, "argument --memory-limit: '80%' is not a usable memory size"),
+        ([], {"INGEST_MEMORY_LIMIT": "lots"}, "argument --memory-limit: 'lots' is not a usable memory size"),
+        (["--threads", "-1"], {}, "argument --threads: '-1' is not a whole number of at least 1"),
+        (["--threads", "0"], {}, "argument --threads: '0' is not a whole number of at least 1"),
+        (["--threads", "two"], {}, "argument --threads: 'two' is not a whole number of at least 1"),
+        (["--lock-timeout", "-5"], {}, "argument --lock-timeout: '-5' is not a number of seconds"),
+        (["--lock-timeout", "nan"], {}, "argument --lock-timeout: 'nan' is not a number of seconds"),
+    ],
+    ids=[
+        "banana",
+        "percent",
+        "env-memory",
+        "threads-negative",
+        "threads-zero",
+        "threads-word",
+        "timeout-negative",
+        "timeout-nan",
+    ],
+)
+def test_bad_option_values_are_usage_errors_before_the_database_is_created(tmp_path, db, args, env, message):
     proc = run_ingest(db, write(tmp_path / "in.json", GOOD), args=args, env=env)
 
     assert proc.returncode == 2, proc.stderr
@@ -109,8 +132,9 @@ def test_bad_option_values_are_usage_errors_before_the_database_is_created(tmp_p
 
 
 def test_good_option_values_are_used(tmp_path, db):
-    proc = run_ingest(db, write(tmp_path / "in.json", GOOD),
-                      args=["--memory-limit", "1GiB", "--threads", "1", "--lock-timeout", "0"])
+    proc = run_ingest(
+        db, write(tmp_path / "in.json", GOOD), args=["--memory-limit", "1GiB", "--threads", "1", "--lock-timeout", "0"]
+    )
 
     assert proc.returncode == 0, proc.stderr
     assert query(db, "select payload ->> 'model_name' from raw.documents") == [("good",)]
@@ -119,6 +143,7 @@ def test_good_option_values_are_used(tmp_path, db):
 # --------------------------------------------------------------------------------------------
 # what is found: never hang, each real file once
 # --------------------------------------------------------------------------------------------
+
 
 def test_pipes_and_sockets_in_a_folder_are_skipped_not_waited_on(tmp_path, db):
     folder = tmp_path / "drop"
@@ -137,7 +162,9 @@ def test_pipes_and_sockets_in_a_folder_are_skipped_not_waited_on(tmp_path, db):
         assert f"{folder / 'x.json'}: skipped (not a regular file: named pipe)" in out
         assert f"{folder / 's.ndjson'}: skipped (not a regular file: socket)" in out
     assert [(l["source_path"], l["records_landed"], l["duplicates_skipped"]) for l in loads(db)] == [
-        (str(good), 1, 0), (str(good), 0, 1)]
+        (str(good), 1, 0),
+        (str(good), 0, 1),
+    ]
 
 
 def test_a_named_pipe_given_by_name_is_a_usage_error_not_a_hang(tmp_path, db):
@@ -147,8 +174,9 @@ def test_a_named_pipe_given_by_name_is_a_usage_error_not_a_hang(tmp_path, db):
     proc = run_ingest(db, write(tmp_path / "good.json", GOOD), pipe, timeout=60)
 
     assert proc.returncode == 2
-    assert (f"{pipe}: not a regular file (named pipe); to land a stream, pipe it to "
-            "`python -m ingest -`") in proc.stderr
+    assert (
+        f"{pipe}: not a regular file (named pipe); to land a stream, pipe it to `python -m ingest -`"
+    ) in proc.stderr
     assert not db.parent.exists()
 
 
@@ -163,8 +191,11 @@ def looping_tree(tmp_path: Path) -> tuple[Path, Path, Path]:
     return folder, top, deep
 
 
-@pytest.mark.parametrize("pattern", ["{folder}", "{folder}/**/*.json", "{folder}/**/*.*json",
-                                     "{folder}/**"], ids=["folder", "glob-json", "glob-all", "glob-dirs"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["{folder}", "{folder}/**/*.json", "{folder}/**/*.*json", "{folder}/**"],
+    ids=["folder", "glob-json", "glob-all", "glob-dirs"],
+)
 def test_link_loops_end_and_each_real_file_lands_once(tmp_path, db, pattern):
     folder, top, deep = looping_tree(tmp_path)
 
@@ -216,18 +247,20 @@ def test_a_folder_without_json_files_beside_a_good_file_is_said_and_the_rest_lan
 # the run's summary line names the database file
 # --------------------------------------------------------------------------------------------
 
+
 def test_the_summary_line_names_the_database_file_written(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     write(elsewhere / "a.json", GOOD)
     write(elsewhere / "b.ndjson", ndjson([{"model_name": "b1"}, {"model_name": "b2"}, "scalar"]))
     command, env = ingest_invocation(None, "a.json", "b.ndjson")  # no --db, no $DUCKDB_PATH
 
-    proc = subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60, check=False)
 
     created = elsewhere / "data" / "analytics.duckdb"
     assert proc.returncode == 1, proc.stderr  # the scalar is rejected
     assert proc.stderr.splitlines()[-1] == (
-        f"ingest: 2 files into {created}: 4 records, 3 landed, 0 duplicates skipped, 1 rejected")
+        f"ingest: 2 files into {created}: 4 records, 3 landed, 0 duplicates skipped, 1 rejected"
+    )
     assert proc.stderr.count(str(created)) == 1
     assert query(created, "select count(*) from raw.documents") == [(3,)]
 
@@ -236,12 +269,14 @@ def test_the_summary_line_names_the_database_file_written(tmp_path):
 # the progress line on an 80-column terminal
 # --------------------------------------------------------------------------------------------
 
+
 def run_on_terminal(command: list[str], cwd: Path, env: dict[str, str], columns: int) -> str:
     """Run ``command`` with stderr on a pty ``columns`` wide; what the terminal received."""
     controller, terminal = os.openpty()
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=terminal)
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal
+    )
     os.close(terminal)
     chunks = []
     while True:
@@ -272,7 +307,7 @@ def screen(output: str, columns: int) -> tuple[list[str], list[str]]:
             col = 0
         else:
             if output.startswith("ingest: ", i) and (col or "".join(rows[-1]).strip()):
-                glued.append("".join(rows[-1]) + " <- " + output[i:i + 40])
+                glued.append("".join(rows[-1]) + " <- " + output[i : i + 40])
             if col == columns:
                 rows.append([])
                 col = 0
@@ -302,7 +337,8 @@ def test_progress_line_fits_an_80_column_terminal_and_is_cleared_before_summary_
     assert not any(" MB, " in r for r in shown), shown  # cleared at the end
     assert [r for r in shown if ": load " in r] == [
         f"ingest: {names[0]}: load 1: 1 records, 1 landed, 0 duplicates skipped, 0 rejected",
-        f"ingest: {names[1]}: load 2: 1 records, 1 landed, 0 duplicates skipped, 0 rejected"]
+        f"ingest: {names[1]}: load 2: 1 records, 1 landed, 0 duplicates skipped, 0 rejected",
+    ]
 
 
 def test_progress_line_shortens_the_file_name_first_then_leaves_it_out(tmp_path):
@@ -317,9 +353,13 @@ def test_progress_line_shortens_the_file_name_first_then_leaves_it_out(tmp_path)
     finally:
         progress.close()
 
-    assert re.fullmatch(r"\[ {30}\] 0/1 files, 0\.0/0\.0 MB, \d+s  landing " + re.escape(progress.current)
-                        + r" \(\d+s\)", wide), wide
-    assert re.fullmatch(r"\[ {10}\] 0/1 files, 0\.0/0\.0 MB, \d+s  landing \.\.\.x+/results_2026\.json "
-                        r"\(\d+s\)", narrow), narrow
+    assert re.fullmatch(
+        r"\[ {30}\] 0/1 files, 0\.0/0\.0 MB, \d+s  landing " + re.escape(progress.current) + r" \(\d+s\)", wide
+    ), wide
+    assert re.fullmatch(
+        r"\[ {10}\] 0/1 files, 0\.0/0\.0 MB, \d+s  landing \.\.\.x+/results_2026\.json "
+        r"\(\d+s\)",
+        narrow,
+    ), narrow
     assert len(narrow) == 79
     assert re.fullmatch(r"0/1 files, 0\.0/0\.0 MB, \d+s", tiny), tiny

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import ROOT, dbt_invocation, minified, run_dbt, run_ingest, write
 from ingest import lake
+from ingest.connect import one_row
 from ingest.maintain import maintain
 from postgres import Postgres, missing_reason, skip_or_fail
 from test_incremental import snapshot
@@ -49,8 +50,10 @@ def postgres():
 def lake_env(postgres, tmp_path, request) -> dict[str, str]:
     """DUCKDB_PATH and DUCKLAKE_DATA_PATH of a new, empty lake of this test's own."""
     name = re.sub(r"\W", "_", request.node.name.lower())[:50]
-    return {"DUCKDB_PATH": lake.LAKE_PREFIX + "postgres:" + postgres.create(name),
-            "DUCKLAKE_DATA_PATH": str(tmp_path / "lake_files")}
+    return {
+        "DUCKDB_PATH": lake.LAKE_PREFIX + "postgres:" + postgres.create(name),
+        "DUCKLAKE_DATA_PATH": str(tmp_path / "lake_files"),
+    }
 
 
 def lake_query(env: dict[str, str], sql: str, params: list | None = None) -> list[tuple]:
@@ -75,10 +78,13 @@ def overlapping_files(folder: Path, writers: int) -> tuple[list[list[Path]], set
     land the same ones; some repeat within a file, some are rejected. Returns the files, the set of
     documents (their text) that must land, and how many rejects the files hold."""
     rng = random.Random(21)
-    pool = [minified({"model_name": f"m{i % 17}", "hardware_type": "cpu", "batch_size": i, "run": i})
-            for i in range(300)]
-    pool += [minified({"event": "task_started", "task_id": f"t{i}", "occurred_at": "2026-11-01T09:00:00Z"})
-             for i in range(100)]
+    pool = [
+        minified({"model_name": f"m{i % 17}", "hardware_type": "cpu", "batch_size": i, "run": i}) for i in range(300)
+    ]
+    pool += [
+        minified({"event": "task_started", "task_id": f"t{i}", "occurred_at": "2026-11-01T09:00:00Z"})
+        for i in range(100)
+    ]
     bad = minified({"event": "task_started", "occurred_at": "2026-11-01T09:00:00Z"})  # no task_id
     plan, landed, rejects = [], set(), 0
     for writer in range(writers):
@@ -98,13 +104,16 @@ def overlapping_files(folder: Path, writers: int) -> tuple[list[list[Path]], set
 
 def check_accounting(env: dict[str, str]) -> list[tuple]:
     """Every load's counts add up and match the rows it landed; load ids are 1..n, each once."""
-    loads = lake_query(env, """
+    loads = lake_query(
+        env,
+        """
         select l.load_id, l.records_in, l.records_landed, l.duplicates_skipped, l.records_rejected,
             (select count(*) from raw.documents as d where d.load_id = l.load_id)
             + (select count(*) from raw.task_events as e where e.load_id = l.load_id),
             (select count(*) from raw.rejected_records as r where r.load_id = l.load_id)
         from raw.loads as l order by l.load_id
-    """)
+    """,
+    )
     assert [row[0] for row in loads] == list(range(1, len(loads) + 1))
     for load_id, records_in, landed, duplicates, rejected, rows, rejected_rows in loads:
         assert records_in == landed + duplicates + rejected, load_id
@@ -127,7 +136,9 @@ def read_while(writers: list[subprocess.Popen], env: dict[str, str]) -> list[tup
     try:
         while any(w.poll() is None for w in writers):
             try:
-                seen.append(con.execute("""
+                seen.append(
+                    one_row(
+                        con.execute("""
                     with landed as (
                         select load_id, count(*) as rows from (
                             select load_id from raw.documents_all
@@ -136,7 +147,9 @@ def read_while(writers: list[subprocess.Popen], env: dict[str, str]) -> list[tup
                     select (select count(*) from raw.documents_all) + (select count(*) from raw.task_events_all),
                         (select count(*) from landed full join raw.loads using (load_id)
                          where coalesce(landed.rows, 0) <> coalesce(loads.records_landed, -1))
-                """).fetchone())
+                """)
+                    )
+                )
             except duckdb.CatalogException:  # the first writer has not created the tables yet
                 pass
     finally:
@@ -146,18 +159,28 @@ def read_while(writers: list[subprocess.Popen], env: dict[str, str]) -> list[tup
 
 def test_eight_writers_at_once_land_every_document_exactly_once(lake_env, tmp_path):
     plan, expected, rejects = overlapping_files(tmp_path / "in", 8)
-    writers = [subprocess.Popen(ingest_command(*files), cwd=ROOT, env=process_env(lake_env),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for files in plan]
+    writers = [
+        subprocess.Popen(
+            ingest_command(*files),
+            cwd=ROOT,
+            env=process_env(lake_env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for files in plan
+    ]
     seen = read_while(writers, lake_env)
-    outcomes = [(w.wait(timeout=600), w.stderr.read()) for w in writers]
+    outcomes = [(w.wait(timeout=600), w.stderr.read() if w.stderr else "") for w in writers]
     # a reader meanwhile saw whole loads only (each load's rows = its records_landed), never fewer rows
     assert seen and all(partial == 0 for _, partial in seen), seen
     assert [total for total, _ in seen] == sorted(total for total, _ in seen)
     # exit 1: each writer's first file holds one rejected record, and says so
     assert all(code == 1 and "has no task_id" in err for code, err in outcomes), outcomes
 
-    stored = lake_query(lake_env, "select payload::varchar from raw.documents "
-                                  "union all select payload::varchar from raw.task_events")
+    stored = lake_query(
+        lake_env, "select payload::varchar from raw.documents union all select payload::varchar from raw.task_events"
+    )
     assert len(stored) == len(expected)  # no document twice
     assert {text for (text,) in stored} == expected  # and every one
     loads = check_accounting(lake_env)
@@ -169,15 +192,20 @@ def test_eight_writers_at_once_land_every_document_exactly_once(lake_env, tmp_pa
 def run_dbt_on(env: dict[str, str], work: Path, *args: str) -> None:
     """The real dbt on the lake of ``env`` (the profile's lake target), artifacts under ``work``."""
     command, dbt_env = dbt_invocation(env["DUCKDB_PATH"], work, *args)
-    proc = subprocess.run(command, cwd=ROOT, env={**dbt_env, **env}, capture_output=True, text=True,
-                          timeout=3600)
+    proc = subprocess.run(
+        command, cwd=ROOT, env={**dbt_env, **env}, capture_output=True, text=True, timeout=3600, check=False
+    )
     assert proc.returncode == 0, proc.stdout[-5000:]
 
 
 def lake_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [name for (name,) in con.execute(
-        "select table_name from information_schema.tables where table_catalog = 'lake' "
-        "and table_schema = 'marts' order by table_name").fetchall()]
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'lake' "
+            "and table_schema = 'marts' order by table_name"
+        ).fetchall()
+    ]
 
 
 def copy_lake_marts(env: dict[str, str], side: Path) -> None:
@@ -191,23 +219,27 @@ def copy_lake_marts(env: dict[str, str], side: Path) -> None:
         con.close()
 
 
-def lake_differences(env: dict[str, str], side: Path) -> dict[str, tuple[int, int]]:
+def lake_differences(env: dict[str, str], side: Path) -> dict[str, tuple]:
     """Per mart: rows only on the lake, rows only in ``side`` (except all, both ways); a mart
     missing on either side counts as all of its rows."""
     con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
     try:
         con.execute(f"attach '{side}' as side (read_only)")
-        on_side = {name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'side'").fetchall()}
-        found = {}
+        on_side = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_catalog = 'side'"
+            ).fetchall()
+        }
+        found: dict[str, tuple] = {}
         for mart in sorted(set(lake_marts(con)) | on_side):
             if mart not in on_side or mart not in lake_marts(con):
                 found[mart] = ("missing",)
                 continue
-            only_lake, only_side = (con.execute(f"select count(*) from (select * from {a} except all "
-                                                f"select * from {b})").fetchone()[0]
-                                    for a, b in ((f"marts.{mart}", f"side.{mart}"),
-                                                 (f"side.{mart}", f"marts.{mart}")))
+            only_lake, only_side = (
+                one_row(con.execute(f"select count(*) from (select * from {a} except all select * from {b})"))[0]
+                for a, b in ((f"marts.{mart}", f"side.{mart}"), (f"side.{mart}", f"marts.{mart}"))
+            )
             if only_lake or only_side:
                 found[mart] = (only_lake, only_side)
         return found
@@ -219,19 +251,39 @@ def check_readers(env: dict[str, str], file_db: Path, work: Path) -> None:
     """The export, the CI gate and the report read the lake as they read the file."""
     for name, db in (("lake", env["DUCKDB_PATH"]), ("file", str(file_db))):
         tool_env = {**process_env(env), "DUCKDB_PATH": db}
-        export = subprocess.run([sys.executable, "-m", "ingest.export", str(work / f"export_{name}"),
-                                 "--format", "json"], cwd=ROOT, env=tool_env, capture_output=True, text=True)
+        export = subprocess.run(
+            [sys.executable, "-m", "ingest.export", str(work / f"export_{name}"), "--format", "json"],
+            cwd=ROOT,
+            env=tool_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert export.returncode == 0, export.stderr
-        gate = subprocess.run([sys.executable, "-m", "ingest.gate", "--label", "commit=none"], cwd=ROOT,
-                              env=tool_env, capture_output=True, text=True)
+        gate = subprocess.run(
+            [sys.executable, "-m", "ingest.gate", "--label", "commit=none"],
+            cwd=ROOT,
+            env=tool_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert gate.returncode == 2 and "no load carries the labels commit=none" in gate.stderr, gate.stderr
-    exported = [json.loads((work / f"export_{name}" / "generator_export.json").read_text())
-                for name in ("lake", "file")]
+    exported = [
+        json.loads((work / f"export_{name}" / "generator_export.json").read_text()) for name in ("lake", "file")
+    ]
     for export in exported:
         export.pop("export_date")  # the time of the export
     assert exported[0] == exported[1] and exported[0]["tasks"]
-    report = subprocess.run([sys.executable, "-m", "report", "--out", str(work / "report.html")], cwd=ROOT,
-                            env=process_env(env), capture_output=True, text=True, timeout=600)
+    report = subprocess.run(
+        [sys.executable, "-m", "report", "--out", str(work / "report.html")],
+        cwd=ROOT,
+        env=process_env(env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert report.returncode == 0, report.stderr
     assert "generator" in (work / "report.html").read_text(encoding="utf-8").lower()
 
@@ -294,14 +346,25 @@ sys.exit(main(sys.argv[1:]))
 def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_env, tmp_path):
     plan, expected, _rejects = overlapping_files(tmp_path / "in", 6)
     env = process_env(lake_env)
-    first = subprocess.run(ingest_command(*plan[0]), cwd=ROOT, env=env, capture_output=True, text=True)
+    first = subprocess.run(ingest_command(*plan[0]), cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert first.returncode == 1, first.stderr  # a lake with some loads in it already
-    in_commit = subprocess.run([sys.executable, "-c", KILLED_IN_COMMIT, "--quiet", *map(str, plan[1])],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    in_commit = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_COMMIT, "--quiet", *map(str, plan[1])],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert in_commit.returncode == -9, in_commit.stderr
     rng = random.Random(5)
-    writers = [subprocess.Popen(ingest_command(*files), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for files in plan[2:]]
+    writers = [
+        subprocess.Popen(
+            ingest_command(*files), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for files in plan[2:]
+    ]
     for writer in writers[:2]:  # two of the four killed at random moments, the others finish
         try:
             writer.wait(timeout=rng.uniform(0.5, 4.0))
@@ -311,10 +374,13 @@ def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_
     assert codes[2:] == [1, 1], codes
 
     # whatever a killed writer wrote is not visible: every stored row belongs to a finished load
-    assert lake_query(lake_env, """
+    assert lake_query(
+        lake_env,
+        """
         select count(*) from (select load_id from raw.documents_all union all
             select load_id from raw.task_events_all union all select load_id from raw.rejected_records_all)
-        where load_id not in (select load_id from raw.loads)""") == [(0,)]
+        where load_id not in (select load_id from raw.loads)""",
+    ) == [(0,)]
     check_accounting(lake_env)
 
     # orphaned files (a killed writer's) cleaned once no writer runs: every table stays readable
@@ -325,10 +391,18 @@ def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_
         con.close()
 
     # every file landed again: each document stored exactly once, the accounting exact
-    again = subprocess.run(ingest_command(*[f for files in plan for f in files]), cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=600)
+    again = subprocess.run(
+        ingest_command(*[f for files in plan for f in files]),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert again.returncode == 1, again.stderr
-    stored = lake_query(lake_env, "select payload::varchar from raw.documents "
-                                  "union all select payload::varchar from raw.task_events")
+    stored = lake_query(
+        lake_env, "select payload::varchar from raw.documents union all select payload::varchar from raw.task_events"
+    )
     assert len(stored) == len(expected) and {text for (text,) in stored} == expected
     check_accounting(lake_env)
