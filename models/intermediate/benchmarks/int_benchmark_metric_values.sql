@@ -19,8 +19,6 @@ measured_metrics as (
             image_size,
             audio_length_seconds,
             test_case,
-            image_size,
-            audio_length_seconds,
             result_id,
             run_at,
             load_id,
