@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -187,3 +190,28 @@ def built_copy(built_fixture_db: Path, tmp_path: Path) -> Path:
     db = tmp_path / "copy.duckdb"
     shutil.copyfile(built_fixture_db, db)
     return db
+
+
+def run_on_terminal(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, columns: int | None = None
+) -> str:
+    """Run ``command`` with stderr on a pty (``columns`` wide, or never sized); what the terminal received."""
+    controller, terminal = os.openpty()
+    if columns is not None:
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process is gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(controller)
+    return b"".join(chunks).decode("utf-8", errors="replace")

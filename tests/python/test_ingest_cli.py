@@ -5,15 +5,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import pty
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from conftest import ROOT, counts, event, loads, minified, ndjson, query, run_ingest, scalar, write
+from conftest import ROOT, counts, event, loads, minified, ndjson, query, run_ingest, run_on_terminal, scalar, write
 
 BOM = b"\xef\xbb\xbf"
 
@@ -845,32 +843,12 @@ def test_ndjson_with_bad_first_line_lands_the_rest(tmp_path, db):
 def test_progress_line_only_on_a_terminal_and_not_with_quiet(tmp_path, db):
     path = write(tmp_path / "p.ndjson", ndjson([{"model_name": f"m{i}"} for i in range(10)]))
 
-    def run_on_terminal(*args: str) -> str:
-        controller, terminal = pty.openpty()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ingest", "--db", str(db), *args, str(path)],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=terminal,
-        )
-        os.close(terminal)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # the terminal closed: the process is gone
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait(timeout=60)
-        os.close(controller)
-        return b"".join(chunks).decode("utf-8", errors="replace")
+    def on_terminal(*args: str) -> str:
+        return run_on_terminal([sys.executable, "-m", "ingest", "--db", str(db), *args, str(path)], ROOT)
 
-    shown = run_on_terminal()
+    shown = on_terminal()
     assert "\r[" in shown and "1/1 files" in shown, shown
-    assert "\r[" not in run_on_terminal("--quiet")
+    assert "\r[" not in on_terminal("--quiet")
     assert "\r[" not in run_ingest(db, path).stderr  # not a terminal
 
 

@@ -4,21 +4,18 @@ Real files, a real DuckDB, the CLI run as a subprocess."""
 
 from __future__ import annotations
 
-import fcntl
 import io
 import os
 import re
 import socket
-import struct
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import ROOT, ingest_invocation, loads, ndjson, query, run_ingest, write
+from conftest import ROOT, ingest_invocation, loads, ndjson, query, run_ingest, run_on_terminal, write
 
 GOOD = '{"model_name": "good"}'
 
@@ -268,28 +265,6 @@ def test_the_summary_line_names_the_database_file_written(tmp_path):
 # --------------------------------------------------------------------------------------------
 # the progress line on an 80-column terminal
 # --------------------------------------------------------------------------------------------
-
-
-def run_on_terminal(command: list[str], cwd: Path, env: dict[str, str], columns: int) -> str:
-    """Run ``command`` with stderr on a pty ``columns`` wide; what the terminal received."""
-    controller, terminal = os.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    proc = subprocess.Popen(
-        command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=terminal
-    )
-    os.close(terminal)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the terminal closed: the process is gone
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    proc.wait(timeout=60)
-    os.close(controller)
-    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def screen(output: str, columns: int) -> tuple[list[str], list[str]]:
