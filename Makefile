@@ -33,11 +33,11 @@ lock: $(READY)
 
 # The demo data is generated once (dated to that day): a later `make demo` lands the same files again,
 # all duplicates, instead of a second copy dated to the new day. `make clean` starts it afresh.
-$(DEMO_DATA)/.generated: | $(READY)
+$(DEMO_DATA).generated: | $(READY)
 	$(BIN)/python examples/generate_demo_data.py $(DEMO_DATA)
 	touch $@
 
-demo: $(READY) $(DEMO_DATA)/.generated
+demo: $(READY) $(DEMO_DATA).generated
 	$(BIN)/python -m ingest --db $(DUCKDB_PATH) $(DEMO_DATA)
 	$(DBT) build --quiet
 	$(BIN)/python examples/summary.py $(DUCKDB_PATH)
