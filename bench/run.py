@@ -622,6 +622,16 @@ class Bench:
             "slowest": sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in models), reverse=True)[:5],
         }
 
+    def build_details(self, label: str, side: str, builds: list[dict]) -> None:
+        """One details row of dbt builds: the summed model execution_time and the wall time of each."""
+        self.results.details.append(
+            f"| {label} | {side}: sum of model execution_time | "
+            + ", ".join(f"{b['model_seconds']:.2f}" for b in builds)
+            + " | dbt wall s: "
+            + ", ".join(f"{b['wall']:.1f}" for b in builds)
+            + " |"
+        )
+
     @staticmethod
     def build_problem(build: dict) -> str | None:
         if not build["bad"]:
@@ -683,13 +693,7 @@ class Bench:
             if not self.build_problem(full[-1]):
                 built.touch()
         for side, builds in (("incremental", incremental), ("full refresh", full)):
-            self.results.details.append(
-                f"| dbt build at {n:,} events + {n:,} rows | {side}: sum of model execution_time | "
-                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds)
-                + " | dbt wall s: "
-                + ", ".join(f"{b['wall']:.1f}" for b in builds)
-                + " |"
-            )
+            self.build_details(f"dbt build at {n:,} events + {n:,} rows", side, builds)
         return {"n": n, "delta": delta, "incremental": incremental, "full": full, "problems": problems}
 
     def section_dbt(self) -> None:
@@ -1002,13 +1006,7 @@ class Bench:
             )
         )
         for side, builds in (("with", with_marts), ("without", without)):
-            self.results.details.append(
-                f"| alerts-cost at {n:,} rows | {side}: sum of model execution_time | "
-                + ", ".join(f"{b['model_seconds']:.2f}" for b in builds)
-                + " | dbt wall s: "
-                + ", ".join(f"{b['wall']:.1f}" for b in builds)
-                + " |"
-            )
+            self.build_details(f"alerts-cost at {n:,} rows", side, builds)
         return theirs
 
     # ---- running

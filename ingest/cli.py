@@ -71,14 +71,19 @@ def seconds(value: str) -> float:
     return number
 
 
-def common_arguments() -> argparse.ArgumentParser:
-    """Options every ingest command shares: which database, how long to wait for it, how loud."""
-    parser = argparse.ArgumentParser(add_help=False)
+def add_db_argument(parser: argparse.ArgumentParser, how: str = "") -> None:
+    """``--db``, as every command of the project takes it (ingest, delete, export, the gate, the report)."""
     parser.add_argument(
         "--db",
         default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-        help="DuckDB file or ducklake:postgres:<dsn> (default: $DUCKDB_PATH or %(default)s)",
+        help=f"DuckDB file or ducklake:postgres:<dsn>{how} (default: $DUCKDB_PATH or %(default)s)",
     )
+
+
+def common_arguments() -> argparse.ArgumentParser:
+    """Options every ingest command shares: which database, how long to wait for it, how loud."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_db_argument(parser)
     parser.add_argument(
         "--lock-timeout",
         type=seconds,

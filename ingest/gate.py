@@ -16,8 +16,7 @@ import time
 
 import duckdb
 
-from ingest import DEFAULT_DB_PATH
-from ingest.cli import EXIT_USAGE, label, setup_logging
+from ingest.cli import EXIT_USAGE, add_db_argument, label, setup_logging
 from ingest.connect import one_row
 from ingest.lake import LakeUnavailable, connect_lake, is_lake, open_duckdb
 
@@ -139,11 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         epilog="Exit codes: 0 no regression, 1 at least one regression, 2 usage error (no such labels, "
         "no database, marts not built).",
     )
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-        help="DuckDB file (default: $DUCKDB_PATH or %(default)s)",
-    )
+    add_db_argument(parser, ", opened read-only")
     parser.add_argument(
         "--label",
         type=label,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
-from ingest import DEFAULT_DB_PATH
+from ingest.cli import add_db_argument
 from report import DEFAULT_OUT
 from report.page import render_page
 from report.sections import all_sections
@@ -20,11 +19,7 @@ log = logging.getLogger("report")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m report", description=__doc__.split(":", 1)[1].strip())
-    parser.add_argument(
-        "--db",
-        default=os.environ.get("DUCKDB_PATH", DEFAULT_DB_PATH),
-        help="DuckDB file, opened read-only (default: $DUCKDB_PATH or %(default)s)",
-    )
+    add_db_argument(parser, ", opened read-only")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help="HTML file to write (default: %(default)s)")
     parser.add_argument(
         "--days",
