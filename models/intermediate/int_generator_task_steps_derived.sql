@@ -69,11 +69,7 @@ from_exports as (
     select
         task_id,
         step ->> '$.step_name' as step_name,
-        {{ step_status(
-            "step ->> '$.status'",
-            parse_timestamp("step ->> '$.started_at'"),
-            parse_timestamp("step ->> '$.completed_at'")
-        ) }} as status,
+        step ->> '$.status' as reported_status,
         {{ task_progress("step ->> '$.progress'") }} as progress,
         {{ parse_timestamp("step ->> '$.started_at'") }} as started_at,
         {{ parse_timestamp("step ->> '$.completed_at'") }} as completed_at,
@@ -93,7 +89,7 @@ all_steps as (
     select
         task_id,
         step_name,
-        status,
+        {{ step_status('reported_status', 'started_at', 'completed_at') }} as status,
         progress,
         started_at,
         completed_at,
