@@ -4,21 +4,7 @@
 -- out, a warn test lists them). measurement_id identifies the measurement itself, so that one reported by two
 -- documents (a direct benchmark and the batch run embedding it) is kept once by benchmark_results.
 with unioned as (
-    select * from {{ ref('int_benchmark_flat_rows') }}
-    union all by name
-    select * from {{ ref('int_benchmark_direct_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_model_batches_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_suite_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_web_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_web_comparison_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_skill_timings_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_summary_unnested') }}
+    {{ union_shape_models('results') }}
 ),
 
 labelled as (

@@ -4,19 +4,7 @@
 -- is reported; names are canonical (int_benchmark_model_names). Dated by record, document, file name, else
 -- load time.
 with unioned as (
-    select * from {{ ref('int_benchmark_flat_tests') }}
-    union all by name
-    select * from {{ ref('int_benchmark_functionality_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_hardware_tests_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_critical_tests_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_skill_tests_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_compatibility_unnested') }}
-    union all by name
-    select * from {{ ref('int_benchmark_progress_unnested') }}
+    {{ union_shape_models('tests') }}
 ),
 
 keyed as (
