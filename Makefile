@@ -53,7 +53,7 @@ build: $(READY)
 test: lint
 	$(BIN)/python -m pytest
 	rm -f $(TEST_DB) && mkdir -p target
-	$(BIN)/python -m ingest --quiet --db $(TEST_DB) tests/fixtures
+	$(BIN)/python -m ingest --quiet --db $(TEST_DB) tests/fixtures models/intermediate/benchmarks/shapes
 	DUCKDB_PATH=$(TEST_DB) $(DBT) build
 
 # Not part of `make test`: hours at the issue's sizes. `make bench BENCH_ARGS="--scale 0.1"` for a quick run.

@@ -7,18 +7,23 @@ with unioned as (
     {{ union_shape_models('results') }}
 ),
 
+documented as (
+    -- lineage, document time and simulation flag, added once for every shape
+    {{ shape_row_lineage('unioned') }}
+),
+
 labelled as (
     -- what every shape reports, named once: canonical model names, labels in the accepted vocabularies
     select
-        unioned.* exclude (model_name, modality, precision, batch_size, sequence_length),
-        coalesce(model_names.model_name, unioned.model_name) as model_name,
-        {{ benchmark_modality('unioned.modality') }} as modality,
-        {{ benchmark_precision('unioned.precision') }} as precision,  -- noqa: RF04
-        try_cast(unioned.batch_size as integer) as batch_size,
-        try_cast(unioned.sequence_length as integer) as sequence_length
-    from unioned
+        documented.* exclude (model_name, modality, precision, batch_size, sequence_length),
+        coalesce(model_names.model_name, documented.model_name) as model_name,
+        {{ benchmark_modality('documented.modality') }} as modality,
+        {{ benchmark_precision('documented.precision') }} as precision,  -- noqa: RF04
+        try_cast(documented.batch_size as integer) as batch_size,
+        try_cast(documented.sequence_length as integer) as sequence_length
+    from documented
     left join {{ ref('int_benchmark_model_names') }} as model_names
-        on unioned.model_name = model_names.alias_name
+        on documented.model_name = model_names.alias_name
 ),
 
 dated as (

@@ -7,13 +7,18 @@ with unioned as (
     {{ union_shape_models('tests') }}
 ),
 
+documented as (
+    -- lineage, document time and simulation flag, added once for every shape
+    {{ shape_row_lineage('unioned') }}
+),
+
 keyed as (
     select
-        unioned.*,
-        coalesce(unioned.model_name, model_seed.model_name, unioned.model_key) as reported_model_name
-    from unioned
+        documented.*,
+        coalesce(documented.model_name, model_seed.model_name, documented.model_key) as reported_model_name
+    from documented
     left join {{ ref('model_seed') }} as model_seed
-        on unioned.model_key = model_seed.model_key
+        on documented.model_key = model_seed.model_key
 ),
 
 named as (

@@ -60,21 +60,14 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.result_path,
     typed.record_at,
-    documents.document_at,
     typed.model_name,
     typed.hardware_type,
     'compatibility_matrix' as test_type,
     {{ benchmark_test_status('null', 'typed.is_compatible') }} as status,
     typed.compatibility,
-    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
     'compatibility_matrix' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index

@@ -47,14 +47,10 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.result_path,
     {{ json_to_timestamp('typed.platform_examples[1] -> \'$.timestamp\'') }} as record_at,
-    documents.document_at,
     typed.model_key,
     typed.model_name,
     typed.model_key as model_family,
@@ -69,24 +65,17 @@ select
         typed.platform_examples, lambda example: {{ json_to_double("example -> '$.elapsed_time'") }}
     )) as execution_time_seconds,
     json_object('platform_status', typed.platform_status) as details,
-    typed.platform_status like '%MOCK%' or typed.platform_status like '%SIMULAT%'
-    or coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    typed.platform_status like '%MOCK%' or typed.platform_status like '%SIMULAT%' as is_flagged_simulated,
     'critical_model_tests' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index
 union all
 -- a run that reports no platform status (an older writer: {status, return_code, elapsed_time}) is one
 -- outcome of the model, on no named hardware
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    models.load_id,
+    models.record_index,
     '$.model_results.' || to_json(models.model_entry['key']) as result_path,
     null::timestamp as record_at,
-    documents.document_at,
     models.model_entry['key'] as model_key,
     models.model_entry['key'] as model_name,
     models.model_entry['key'] as model_family,
@@ -95,11 +84,9 @@ select
     {{ benchmark_test_status("models.model_entry['value'] ->> '$.status'", 'null') }} as status,
     {{ json_to_double("models.model_entry['value'] -> '$.elapsed_time'") }} as execution_time_seconds,
     json_object('return_code', models.model_entry['value'] -> '$.return_code') as details,
-    false as is_simulated,
+    false as is_flagged_simulated,
     'critical_model_tests' as source_format
 from models
-inner join documents
-    on models.load_id = documents.load_id and models.record_index = documents.record_index
 where
     json_type(models.model_entry['value']) = 'OBJECT'
     and not json_exists(models.model_entry['value'], '$.platform_status')

@@ -105,12 +105,9 @@ unioned as (
 select
     documents.load_id,
     documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
     unioned.config_path,
     unioned.record_at,
-    coalesce(unioned.benchmark_at, documents.document_at) as document_at,
+    unioned.benchmark_at as section_at,
     unioned.model_name,
     {{ benchmark_hardware_type('unioned.hardware_name') }} as hardware_type,
     unioned.device_name,
@@ -122,12 +119,6 @@ select
     unioned.throughput_items_per_second,
     unioned.memory_peak_mb,
     coalesce(unioned.iterations, len(unioned.latencies_ms)) as iterations,
-    coalesce(
-        list_contains(
-            documents.simulated_hardware, {{ benchmark_hardware_type('unioned.hardware_name') }}
-        ),
-        false
-    ) as is_simulated,
     unioned.succeeded,
     unioned.error_message,
     documents.document_shape as source_format

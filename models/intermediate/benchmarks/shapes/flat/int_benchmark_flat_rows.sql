@@ -9,11 +9,6 @@ fields as (
     select
         load_id,
         record_index,
-        record_hash,
-        source_path,
-        loaded_at,
-        document_at,
-        simulated_hardware,
         {{ json_to_timestamp("payload -> '$.timestamp'") }} as record_at,
         -- unnesting a struct gives one column per field (the alias is not used)
         unnest(from_json(payload, '{
@@ -34,12 +29,8 @@ fields as (
 select
     load_id,
     record_index,
-    record_hash,
-    source_path,
-    loaded_at,
     '$' as config_path,
     record_at,
-    document_at,
     model_name,
     model_family,
     modality,
@@ -64,9 +55,7 @@ select
     run_id,
     git_commit,
     git_branch,
-    coalesce(is_simulated, false)
-    or coalesce(list_contains(simulated_hardware, {{ benchmark_hardware_type('hardware_type') }}), false)
-        as is_simulated,
+    is_simulated as is_flagged_simulated,
     coalesce(success, {{ benchmark_status_succeeded('status') }}, true) as succeeded,
     coalesce(error_message, error) as error_message,
     'flat_result' as source_format

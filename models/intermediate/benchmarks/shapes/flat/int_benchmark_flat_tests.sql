@@ -10,13 +10,8 @@ typed as (
     select
         load_id,
         record_index,
-        record_hash,
-        source_path,
-        loaded_at,
-        simulated_hardware,
         '$' as result_path,
         {{ json_to_timestamp("payload -> '$.timestamp'") }} as record_at,
-        document_at,
         payload ->> '$.model_name' as model_name,
         payload ->> '$.model_family' as model_family,
         {{ benchmark_hardware_type("payload ->> '$.hardware_type'") }} as hardware_type,
@@ -35,7 +30,6 @@ typed as (
 )
 
 select
-    * exclude (simulated_hardware, is_flagged_simulated),
-    is_flagged_simulated or coalesce(list_contains(simulated_hardware, hardware_type), false) as is_simulated,
+    *,
     'test_result' as source_format
 from typed

@@ -74,7 +74,7 @@ typed as (
         results.record_index,
         results.result_path,
         {{ json_to_timestamp("results.result -> '$.timestamp'") }} as record_at,
-        coalesce(results.report_at, documents.document_at) as document_at,
+        results.report_at as section_at,
         results.result ->> '$.model' as model_key,
         json_extract_string(
             documents.payload, '$.models.' || to_json(results.result ->> '$.model') || '.name'
@@ -98,12 +98,9 @@ typed as (
 select
     documents.load_id,
     documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
     typed.result_path,
     typed.record_at,
-    typed.document_at,
+    typed.section_at,
     typed.model_key,
     typed.model_name,
     typed.model_key as model_family,
@@ -112,7 +109,6 @@ select
     {{ benchmark_test_status('null', 'typed.success') }} as status,
     case when not typed.success then typed.stderr_last_line end as error_message,
     typed.details,
-    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
     documents.document_shape as source_format
 from typed
 inner join documents

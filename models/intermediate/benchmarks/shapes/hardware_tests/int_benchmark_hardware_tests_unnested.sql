@@ -94,12 +94,8 @@ typed as (
 select
     documents.load_id,
     documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
     typed.result_path,
     typed.record_at,
-    documents.document_at,
     typed.model_name,
     typed.hardware_type,
     typed.test_type,
@@ -108,8 +104,7 @@ select
     typed.error_message,
     typed.execution_time_seconds,
     typed.details,
-    coalesce(regexp_matches(upper(typed.implementation_type), 'MOCK|SIMULAT'), false)
-    or coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    coalesce(regexp_matches(upper(typed.implementation_type), 'MOCK|SIMULAT'), false) as is_flagged_simulated,
     documents.document_shape as source_format
 from typed
 inner join documents

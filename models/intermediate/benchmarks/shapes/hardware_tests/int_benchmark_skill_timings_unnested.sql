@@ -55,13 +55,9 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.config_path,
-    documents.document_at,
     typed.model_name,
     typed.hardware_type,
     coalesce(
@@ -70,10 +66,7 @@ select
     typed.average_latency_ms,
     typed.iterations,
     typed.metrics,
-    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
     typed.succeeded,
     'skill_timing' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index
 where typed.average_latency_ms is not null

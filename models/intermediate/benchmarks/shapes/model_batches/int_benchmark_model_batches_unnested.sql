@@ -9,11 +9,6 @@ batch_entries as (
     select
         load_id,
         record_index,
-        record_hash,
-        source_path,
-        loaded_at,
-        document_at,
-        simulated_hardware,
         payload,
         unnest(map_entries((payload -> '$.batch_sizes')::map (varchar, json))) as batch_entry
     from documents
@@ -23,13 +18,8 @@ typed as (
     select
         load_id,
         record_index,
-        record_hash,
-        source_path,
-        loaded_at,
-        simulated_hardware,
         '$.batch_sizes.' || to_json(batch_entry['key']) as config_path,
         {{ json_to_timestamp("batch_entry['value'] -> '$.timestamp'") }} as record_at,
-        document_at,
         coalesce(payload ->> '$.model_path', payload ->> '$.model_name', payload ->> '$.model') as model_name,
         payload ->> '$.model_key' as model_family,
         payload ->> '$.model_category' as test_case,
@@ -52,7 +42,6 @@ typed as (
 )
 
 select
-    * exclude (simulated_hardware, is_flagged_simulated),
-    is_flagged_simulated or coalesce(list_contains(simulated_hardware, hardware_type), false) as is_simulated,
+    *,
     'model_benchmark' as source_format
 from typed

@@ -27,14 +27,10 @@ entries as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    entries.load_id,
+    entries.record_index,
     '$.' || entries.list_name || '[' || entries.entry_index || ']' as result_path,
     {{ json_to_timestamp("entries.entry -> '$.timestamp'") }} as record_at,
-    documents.document_at,
     coalesce(entries.entry ->> '$.model_type', entries.entry ->> '$.model') as model_key,
     entries.entry ->> '$.model_name' as model_name,
     coalesce(entries.entry ->> '$.model_type', entries.entry ->> '$.model') as model_family,
@@ -47,9 +43,5 @@ select
     end as status,
     coalesce(entries.entry ->> '$.error', entries.entry ->> '$.reason') as error_message,
     json_object('error_type', entries.entry ->> '$.error_type') as details,
-    coalesce(list_contains(documents.simulated_hardware, lower(entries.reported_hardware)), false)
-        as is_simulated,
     'benchmark_progress' as source_format
 from entries
-inner join documents
-    on entries.load_id = documents.load_id and entries.record_index = documents.record_index

@@ -202,7 +202,7 @@ per_hardware as (
         string_agg(step || ': ' || step_value, '; ' order by step) filter (where outcome = 'failed')
             as error_message,
         json_group_object(step, step_value) as details,
-        bool_or(is_mock) as is_simulated
+        bool_or(is_mock) as is_flagged_simulated
     from judged_steps
     where hardware_type is not null
     group by load_id, record_index, run_path, hardware_type
@@ -219,7 +219,7 @@ per_run as (
         'skill_run' as test_type,
         {{ benchmark_test_status('run_status', 'null') }} as status,
         run_error as error_message,
-        false as is_simulated
+        false as is_flagged_simulated
     from runs
     where run_status is not null
 ),
@@ -233,12 +233,8 @@ outcomes as (
 select
     documents.load_id,
     documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
     outcomes.result_path,
     runs.record_at,
-    documents.document_at,
     runs.model_key,
     runs.model_name,
     runs.model_key as model_family,
@@ -248,8 +244,7 @@ select
     outcomes.error_message,
     case when outcomes.hardware_type is null then runs.execution_time_seconds end as execution_time_seconds,
     outcomes.details,
-    outcomes.is_simulated
-    or coalesce(list_contains(documents.simulated_hardware, outcomes.hardware_type), false) as is_simulated,
+    outcomes.is_flagged_simulated,
     documents.document_shape as source_format
 from outcomes
 inner join runs

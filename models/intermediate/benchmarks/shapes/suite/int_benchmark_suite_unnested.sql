@@ -114,14 +114,11 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.config_path,
     typed.record_at,
-    coalesce(typed.suite_at, documents.document_at) as document_at,
+    typed.suite_at as section_at,
     typed.model_name,
     typed.test_case,
     typed.hardware_type,
@@ -138,10 +135,7 @@ select
     typed.memory_peak_mb,
     typed.iterations,
     typed.total_time_seconds,
-    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
     typed.succeeded,
     typed.error_message,
     'suite_benchmark' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index

@@ -59,23 +59,16 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.config_path,
     null::timestamp as record_at,
-    documents.document_at,
     typed.model_name,
     typed.model_family,
     typed.hardware_type,
     typed.average_latency_ms,
     typed.throughput_items_per_second,
-    coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
     coalesce(typed.average_latency_ms, typed.throughput_items_per_second) is not null as succeeded,
     'benchmark_summary' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index
 where coalesce(typed.average_latency_ms, typed.throughput_items_per_second) is not null

@@ -53,24 +53,17 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.config_path,
-    documents.document_at,
     typed.model_name,
     typed.modality,
     typed.hardware_type,
     typed.average_latency_ms,
     typed.memory_peak_mb,
     typed.metrics,
-    typed.is_flagged_simulated
-    or coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    typed.is_flagged_simulated,
     typed.succeeded,
     typed.error_message,
     'web_platform_comparison' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index

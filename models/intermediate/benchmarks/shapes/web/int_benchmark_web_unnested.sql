@@ -54,14 +54,10 @@ typed as (
 )
 
 select
-    documents.load_id,
-    documents.record_index,
-    documents.record_hash,
-    documents.source_path,
-    documents.loaded_at,
+    typed.load_id,
+    typed.record_index,
     typed.config_path,
     typed.record_at,
-    documents.document_at,
     typed.model_name,
     typed.model_family,
     typed.modality,
@@ -70,11 +66,8 @@ select
     typed.throughput_items_per_second,
     typed.memory_peak_mb,
     typed.metrics,
-    typed.is_flagged_simulated
-    or coalesce(list_contains(documents.simulated_hardware, typed.hardware_type), false) as is_simulated,
+    typed.is_flagged_simulated,
     coalesce(typed.succeeded, false) as succeeded,
     typed.error_message,
     'web_platform_result' as source_format
 from typed
-inner join documents
-    on typed.load_id = documents.load_id and typed.record_index = documents.record_index
