@@ -67,6 +67,6 @@ select
     typed.iterations,
     typed.metrics,
     typed.succeeded,
-    'skill_timing' as source_format
+    'skill_hardware_test' as source_format
 from typed
 where typed.average_latency_ms is not null
