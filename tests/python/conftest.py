@@ -172,6 +172,16 @@ def run_dbt(db: Path | str, work: Path, *args: str, timeout: float = 600) -> sub
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def ingest_and_build(db: Path, *paths: Path, timeout: float = 600) -> Path:
+    """Land ``paths`` into a new warehouse ``db`` and run a real `dbt build` of its models and data tests
+    (unit tests run in `make test`); both must succeed."""
+    landed = run_ingest(db, *paths, timeout=timeout)
+    assert landed.returncode == 0, landed.stderr
+    build = run_dbt(db, db.parent, "build", "--exclude-resource-type", "unit_test", timeout=3 * timeout)
+    assert build.returncode == 0, build.stdout[-5000:]
+    return db
+
+
 @pytest.fixture(scope="session")
 def built_fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse with tests/fixtures ingested and a real `dbt build` run on it (shared, read-only)."""

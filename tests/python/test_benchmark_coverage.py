@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REALDATA, query, run_dbt, run_ingest
+from conftest import REALDATA, ingest_and_build, query
 
 HISTORY = REALDATA.parent / "realdata-history" / "files"
 EXPECTED = Path(__file__).with_name("realdata_coverage.csv")
@@ -56,12 +56,7 @@ def expected_rows() -> dict[tuple[str, str], tuple[int, int]]:
 @pytest.fixture(scope="module")
 def yielded(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], tuple[int, int, bool]]:
     """Both folders ingested and built; per file: benchmark rows, test rows, listed as unrecognized."""
-    work = tmp_path_factory.mktemp("coverage")
-    db = work / "real.duckdb"
-    landed = run_ingest(db, REALDATA, HISTORY, timeout=600)
-    assert landed.returncode == 0, landed.stderr
-    build = run_dbt(db, work, "build", "--exclude-resource-type", "unit_test", timeout=1800)
-    assert build.returncode == 0, build.stdout[-5000:]
+    db = ingest_and_build(tmp_path_factory.mktemp("coverage") / "real.duckdb", REALDATA, HISTORY, timeout=600)
     out = {}
     for source_path, benchmark, tests, listed in query(db, YIELDED):
         path = Path(source_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REALDATA, needs_realdata, query, run_dbt, run_ingest, scalar
+from conftest import REALDATA, ingest_and_build, needs_realdata, query, scalar
 from test_generator_marts import readme_queries
 
 pytestmark = needs_realdata
@@ -15,13 +15,7 @@ pytestmark = needs_realdata
 @pytest.fixture(scope="module")
 def realdata_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 31 real files ingested and built (models and data tests; unit tests run in `make test`)."""
-    work = tmp_path_factory.mktemp("realdata")
-    db = work / "real.duckdb"
-    landed = run_ingest(db, REALDATA)
-    assert landed.returncode == 0, landed.stderr
-    build = run_dbt(db, work, "build", "--exclude-resource-type", "unit_test")
-    assert build.returncode == 0, build.stdout[-5000:]
-    return db
+    return ingest_and_build(tmp_path_factory.mktemp("realdata") / "real.duckdb", REALDATA)
 
 
 def test_hardware_comparison_shows_real_results_and_what_tells_rows_apart(realdata_db):

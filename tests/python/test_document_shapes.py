@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, query, run_dbt, run_ingest
+from conftest import ROOT, ingest_and_build, query
 
 SHAPES = ROOT / "models" / "intermediate" / "benchmarks" / "shapes"
 FIXTURES = sorted(SHAPES.glob("*/*.json"))
@@ -40,13 +40,7 @@ def fixture_shape(path: Path) -> str:
 @pytest.fixture(scope="module")
 def shapes_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shape fixtures ingested (one load per file) and built (models and data tests)."""
-    work = tmp_path_factory.mktemp("shapes")
-    db = work / "shapes.duckdb"
-    landed = run_ingest(db, SHAPES)
-    assert landed.returncode == 0, landed.stderr
-    build = run_dbt(db, work, "build", "--exclude-resource-type", "unit_test")
-    assert build.returncode == 0, build.stdout[-5000:]
-    return db
+    return ingest_and_build(tmp_path_factory.mktemp("shapes") / "shapes.duckdb", SHAPES)
 
 
 @pytest.fixture(scope="module")
