@@ -23,6 +23,7 @@ from ingest.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, lan
 from ingest.connect import NotADatabase, one_row
 from ingest.discover import Source
 from ingest.lake import is_lake
+from ingest.options import IngestOptions, from_arguments
 
 log = logging.getLogger("ingest")
 
@@ -160,22 +161,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--with-tasks goes with 'batch'")
     if "" in args.ids:
         parser.error("an ID must not be empty")
-    setup_logging(args.quiet)
+    options = from_arguments(args)
+    setup_logging(options.quiet)
     if not is_lake(args.db) and not Path(args.db).exists():
         log.error("%s: no such database file; nothing was written", args.db)
         return EXIT_USAGE
     try:
-        con = open_warehouse(args)
+        con = open_warehouse(options)
     except NotADatabase as err:
         log.error("%s", err)
         return EXIT_USAGE
     if con is None:
         return EXIT_REJECTED
     with con, tempfile.TemporaryDirectory() as folder:
-        return delete(con, args, Path(folder))
+        return delete(con, args, options, Path(folder))
 
 
-def delete(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, folder: Path) -> int:
+def delete(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, options: IngestOptions, folder: Path) -> int:
     """Land tombstones for the named ids the warehouse knows (and purge); return the exit code."""
     ids = known_ids(con, args.kind, args.ids)
     unknown = [entity_id for entity_id in dict.fromkeys(args.ids) if entity_id not in ids]
@@ -190,7 +192,7 @@ def delete(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, folder: Pat
         "".join(json.dumps(e) + "\n" for e in tombstones(args.kind, ids, args.with_tasks, occurred_at)),
         encoding="utf-8",
     )
-    exit_code = land_all(con, [Source(path, f"ingest.delete {args.kind}")])
+    exit_code = land_all(con, [Source(path, f"ingest.delete {args.kind}")], options)
     if args.purge and exit_code != EXIT_OK:
         log.error("nothing purged: the tombstones did not land (see above), so no raw event was deleted")
     elif args.purge:

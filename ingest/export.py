@@ -19,6 +19,7 @@ import duckdb
 
 from ingest.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, common_arguments, configure, setup_logging
 from ingest.connect import LockTimeout, NotADatabase, connect
+from ingest.options import from_arguments
 
 log = logging.getLogger("ingest")
 
@@ -134,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     args = parser.parse_args(argv)
-    setup_logging(args.quiet)
+    options = from_arguments(args)
+    setup_logging(options.quiet)
     try:
-        con = connect(args.db, args.lock_timeout, read_only=True)
+        con = connect(options.db, options.lock_timeout, read_only=True)
     except NotADatabase as err:
         log.error("%s", err)
         return EXIT_USAGE
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", err)
         return EXIT_REJECTED
     with con:
-        configure(con, args)
+        configure(con, options)
         marts = [
             name
             for (name,) in con.execute(

@@ -16,9 +16,10 @@ import time
 
 import duckdb
 
-from ingest.cli import EXIT_USAGE, add_db_argument, label, setup_logging
+from ingest.cli import EXIT_USAGE, setup_logging
 from ingest.connect import one_row
 from ingest.lake import LakeUnavailable, connect_lake, is_lake, open_duckdb
+from ingest.options import add_db_argument, label
 
 log = logging.getLogger("ingest")
 

@@ -21,6 +21,7 @@ ingest.maintain).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import duckdb
@@ -31,18 +32,18 @@ from ingest.connect import one_row
 from ingest.discover import Source
 from ingest.lake import retry_transaction
 from ingest.land import LoadResult, _now, _result, stage_load_results
+from ingest.options import DEFAULT_OPTIONS, IngestOptions
 from ingest.schema import rows_table
 from ingest.stage import BatchNotReadable, Staged, stage_many, stage_one
 
 
 def land_batch(
-    con: duckdb.DuckDBPyConnection, sources: list[Source], labels: dict[str, str] | None = None
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: IngestOptions = DEFAULT_OPTIONS
 ) -> list[LoadResult]:
-    """Land files (one, or several small ones read in one scan), each its own load, in one
-    transaction that is retried whole when it conflicts with another writer's."""
+    """Land files (one, or several small ones read in one scan), each its own load (with the
+    options' labels), in one transaction that is retried whole when it conflicts with another writer's."""
     started_at = _now()
     staged = _stage(con, sources)
-    labels = labels or {}
     files = [
         {"file_index": i, "source_path": source.name, "source_bytes": source.path.stat().st_size}
         for i, source in enumerate(sources)
@@ -60,7 +61,7 @@ def land_batch(
         )
         counts = land_classified(con, load_ids)
         results = [_result(source, staged, *load_counts) for source, load_counts in zip(sources, counts, strict=False)]
-        _append_loads(con, results, started_at, labels)
+        _append_loads(con, results, started_at, options.labels)
         return results
 
     return retry_transaction(con, write)
@@ -87,7 +88,7 @@ def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> Staged:
 
 
 def _append_loads(
-    con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at: datetime, labels: dict[str, str]
+    con: duckdb.DuckDBPyConnection, results: list[LoadResult], started_at: datetime, labels: Mapping[str, str]
 ) -> None:
     """Append each load's one row of ``raw.loads``, finished, with its counts."""
     stage_load_results(con, results)

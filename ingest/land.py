@@ -4,6 +4,7 @@ their loads in one transaction."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,14 +13,13 @@ import duckdb
 from ingest.append import FileChanged, land_classified, land_read_again
 from ingest.classify import BAD_LINES_COLUMNS
 from ingest.discover import Source
+from ingest.options import DEFAULT_OPTIONS, IngestOptions
 from ingest.recovery import recover_interrupted_loads, rejected_details
 from ingest.schema import rows_table
-from ingest.stage import BATCH_BYTES, BATCH_FILES, BatchNotReadable, Staged, is_batchable, stage_many
+from ingest.stage import BatchNotReadable, Staged, is_batchable, stage_many
 from ingest.stage import stage_one as _stage_one
 
 __all__ = [
-    "BATCH_BYTES",
-    "BATCH_FILES",
     "BatchNotReadable",
     "FileChanged",
     "LoadResult",
@@ -54,11 +54,12 @@ class LoadResult:
 
 
 def land_batch(
-    con: duckdb.DuckDBPyConnection, sources: list[Source], labels: dict[str, str] | None = None
+    con: duckdb.DuckDBPyConnection, sources: list[Source], options: IngestOptions = DEFAULT_OPTIONS
 ) -> list[LoadResult]:
-    """Land files (one, or several small ones read in one scan): each gets its own load, registered
-    as running (committed), then all their rows are written and the loads finished in one
-    transaction. A failure marks the loads failed; nothing of them is visible either way."""
+    """Land files (one, or several small ones read in one scan): each gets its own load (with the
+    options' labels), registered as running (committed), then all their rows are written and the
+    loads finished in one transaction. A failure marks the loads failed; nothing of them is visible
+    either way."""
     started_at = _now()
     if len(sources) == 1:
         staged = _stage_one(con, sources[0])
@@ -69,7 +70,7 @@ def land_batch(
             raise BatchNotReadable(str(err)) from err
         con.execute(f"create or replace temp table bad_lines ({BAD_LINES_COLUMNS})")
         staged = Staged()
-    load_ids = _register_loads(con, sources, started_at, labels or {})
+    load_ids = _register_loads(con, sources, started_at, options.labels)
     try:
         return _write(con, sources, load_ids, staged)
     except BaseException as err:
@@ -83,7 +84,7 @@ def _now() -> datetime:
 
 
 def _register_loads(
-    con: duckdb.DuckDBPyConnection, sources: list[Source], started_at: datetime, labels: dict[str, str]
+    con: duckdb.DuckDBPyConnection, sources: list[Source], started_at: datetime, labels: Mapping[str, str]
 ) -> list[int]:
     """Register one ``running`` load per file (committed); ``batch_files`` maps each file of the
     batch to its load. Returns the load ids, in file order."""

@@ -13,13 +13,12 @@ import duckdb
 from ingest.classify import BAD_LINES_COLUMNS, CLASSIFIED_COLUMNS, classify
 from ingest.connect import one_row
 from ingest.discover import Source
+from ingest.options import IngestOptions
 from ingest.reader import MAX_OBJECT_BYTES, content_bytes, is_array, literal_path, read_head, sniff
 from ingest.salvage import stage_salvaged
 from ingest.schema import rows_table
 
 MAX_REJECTED_TEXT = 1 << 20  # raw text kept for a rejected record, at most 1 MiB
-SMALL_FILE_BYTES = 8 << 20  # files up to this size are read many at a time ...
-BATCH_FILES, BATCH_BYTES = 1000, 256 << 20  # ... in batches of at most this many files and bytes
 # One file read with DuckDB's reader (parameters: path, compression, maximum object size).
 READER = "read_json_objects(?, format = 'auto', compression = ?, maximum_object_size = ?)"
 
@@ -273,13 +272,14 @@ def _not_json_reason(source: Source, compression: str) -> str | None:
     return f"not a JSON file: it starts with {shown!r}"
 
 
-def is_batchable(source: Source) -> bool:
-    """A small file whose compression its name tells: it can share one scan with others."""
+def is_batchable(source: Source, options: IngestOptions) -> bool:
+    """A small file (``options.small_file_bytes`` at most) whose compression its name tells: it can
+    share one scan with others."""
     if source.is_spooled:
         return False
     compression, file_reason = sniff(source)
     return (
         file_reason is None
-        and source.path.stat().st_size <= SMALL_FILE_BYTES
+        and source.path.stat().st_size <= options.small_file_bytes
         and (compression == "gzip") == source.name.lower().endswith(".gz")
     )

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.cli import add_db_argument
+from ingest.options import add_db_argument
 from report import DEFAULT_OUT
 from report.page import render_page
 from report.sections import all_sections
