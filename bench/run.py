@@ -51,7 +51,18 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 DBT = str(VENV_BIN / "dbt") if (VENV_BIN / "dbt").exists() else "dbt"
-SECTIONS = ["ingest", "array", "small-files", "memory", "dedup", "dbt", "queries", "detectors", "alerts-cost"]
+SECTIONS = [
+    "ingest",
+    "array",
+    "small-files",
+    "memory",
+    "dedup",
+    "dbt",
+    "queries",
+    "report",
+    "detectors",
+    "alerts-cost",
+]
 
 # The issue's sizes; --scale multiplies every one of them.
 INGEST_RECORDS = 1_000_000
@@ -71,6 +82,12 @@ SMALL_FILES_MIN_RECORDS_PER_S = 50_000
 MEMORY_MAX_BYTES = 1 << 30
 DEDUP_MAX_RATIO = 1.5
 DBT_MAX_RATIO = 0.10
+REPORT_MAX_SECONDS, REPORT_MAX_BYTES, REPORT_MAX_LOAD_SECONDS = 30, 5_000_000, 3  # the report: write, size, load
+# the report's baseline: a process opening the database read-only for one full scan of a mart
+REFERENCE_SCAN = (
+    "import sys, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+    "con.execute('select sum(hash(task_id)) from marts.generator_tasks').fetchall()"
+)
 ALERTS_MAX_ADDED = 0.20  # performance_alerts + performance_change_points: at most +20% to an incremental build
 DETECTOR_MIN_SCORE = 0.9  # precision and recall (tests/python/test_change_point_quality.py asserts the same)
 PLANTED_COUNT, PLANTED_SEED = 240, 19  # the quality test's series
@@ -758,18 +775,24 @@ class Bench:
 
     # ---- README queries
 
-    def section_queries(self) -> None:
-        # the database the dbt section leaves at its largest size (5M events: ~1M tasks), else built here
+    def largest_db(self) -> tuple[Path, int, int]:
+        """The database the dbt section leaves at its largest size (5M events: ~1M tasks, and 5M
+        benchmark rows), else built here; with its numbers of events and rows."""
         events, rows = self.n_dbt(QUERY_EVENTS), self.n_dbt(QUERY_BENCH_ROWS)
         db, built = self.dbt_db(events)
         if not built.exists():
             self.ingest_into(
-                fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)], "queries-ingest"
+                fresh(db), [self.events_file(events, seed=2), self.benchmarks_file(rows)], "largest-ingest"
             )
-            build = self.dbt_build(db, True, "queries-build")
+            build = self.dbt_build(db, True, "largest-build")
+            log.info("largest database: full build %.1f s (%s)", build["wall"], self.build_problem(build) or "ok")
             if self.build_problem(build):
-                log.warning("queries: %s", self.build_problem(build))
+                log.warning("largest database: %s", self.build_problem(build))
             built.touch()
+        return db, events, rows
+
+    def section_queries(self) -> None:
+        db, events, rows = self.largest_db()
         queries = readme_queries(ROOT / "README.md")
         con = duckdb.connect(str(db), read_only=True)
         try:
@@ -829,6 +852,117 @@ class Bench:
             )
         finally:
             con.close()
+
+    # ---- the HTML report (python -m report) on the largest database, and Chromium opening it
+
+    def section_report(self) -> None:
+        db, events, rows = self.largest_db()
+        out = self.work / "report" / "index.html"
+        reference = [PYTHON, "-c", REFERENCE_SCAN, str(db)]
+        ours: list[Measured] = []
+        theirs: list[Measured] = []
+        for rep in range(self.repeat):
+            for side in ("report", "baseline") if rep % 2 == 0 else ("baseline", "report"):
+                if side == "report":
+                    command = [PYTHON, "-m", "report", "--db", str(db), "--out", str(out)]
+                    ours.append(run_measured(command, self.logs / f"report-{rep}.log"))
+                    ours[-1].check("python -m report")
+                else:
+                    theirs.append(run_measured(reference, self.logs / f"report-baseline-{rep}.log"))
+                    theirs[-1].check("the reference scan")
+        label = f"write the report of {events:,} events + {rows:,} benchmark rows"
+        self.detail(label, "report", ours)
+        self.detail(label, "baseline", theirs)
+        mine, base = median([m.seconds for m in ours]), median([m.seconds for m in theirs])
+        self.results.add(
+            Row(
+                "report",
+                f"`python -m report`, {events:,} events + {rows:,} benchmark rows",
+                fmt_s(mine),
+                fmt_s(base) + " (reference scan)",
+                fmt_ratio(mine / base),
+                f"≤ {REPORT_MAX_SECONDS:g} s",
+                verdict(mine <= REPORT_MAX_SECONDS),
+                "a process of its own, wall time; baseline: a process that opens the same database read-only "
+                "and runs `select sum(hash(task_id)) from marts.generator_tasks`; peak RSS "
+                f"{median([m.max_rss_bytes for m in ours]) / 2**20:,.0f} MiB",
+            )
+        )
+        size = out.stat().st_size
+        self.results.add(
+            Row(
+                "report",
+                "size of the HTML file (every script and style inside)",
+                f"{size / 1e6:.2f} MB",
+                "",
+                "",
+                f"≤ {REPORT_MAX_BYTES / 1e6:g} MB",
+                verdict(size <= REPORT_MAX_BYTES),
+                f"{size:,} bytes",
+            )
+        )
+        self.browser_load(out)
+
+    def browser_load(self, page: Path) -> None:
+        """Chromium's load event and the time until every chart has rendered, opening ``page`` from
+        disk; baseline: the load event of an HTML file of the same size without scripts."""
+        from chromium import CHROMIUM_ARGS, MISSING, find_chromium
+
+        executable = find_chromium()
+        if executable is None:
+            raise RuntimeError(MISSING)
+        from playwright.sync_api import sync_playwright
+
+        blank = page.with_name("baseline.html")
+        lines = page.stat().st_size // 100
+        blank.write_text("<!doctype html><title>baseline</title><pre>" + ("x" * 99 + "\n") * lines + "</pre>")
+        timing = "() => performance.getEntriesByType('navigation')[0].loadEventEnd"
+        loads: list[float] = []
+        ready: list[float] = []
+        blank_loads: list[float] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            try:
+                for rep in range(self.repeat):
+                    for side in ("report", "baseline") if rep % 2 == 0 else ("baseline", "report"):
+                        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+                        started = time.perf_counter()
+                        tab.goto((page if side == "report" else blank).resolve().as_uri(), wait_until="load")
+                        if side == "report":
+                            tab.wait_for_function("document.body.dataset.ready", timeout=120_000)
+                            ready.append(time.perf_counter() - started)
+                            loads.append(tab.evaluate(timing) / 1000)
+                        else:
+                            blank_loads.append(tab.evaluate(timing) / 1000)
+                        tab.close()
+            finally:
+                browser.close()
+        mine, base = median(loads), median(blank_loads)
+        self.results.details.append(
+            "| Chromium opening the report | load event s; every chart rendered s | "
+            + ", ".join(f"{s:.3f}" for s in loads)
+            + " | "
+            + ", ".join(f"{s:.2f}" for s in ready)
+            + " |"
+        )
+        self.results.details.append(
+            "| Chromium opening the report | baseline: load event s | "
+            + ", ".join(f"{s:.3f}" for s in blank_loads)
+            + " | |"
+        )
+        self.results.add(
+            Row(
+                "report",
+                "Chromium (headless, Playwright) opening the report from disk: load event",
+                fmt_s(mine),
+                fmt_s(base) + " (same size, no scripts)",
+                fmt_ratio(mine / base),
+                f"≤ {REPORT_MAX_LOAD_SECONDS:g} s",
+                verdict(mine <= REPORT_MAX_LOAD_SECONDS),
+                "`loadEventEnd` of the navigation timing, a new tab each time; every chart rendered "
+                f"(the page's `data-ready`) after {fmt_s(median(ready))} of wall time from `goto`",
+            )
+        )
 
     # ---- change-point detectors: ours (performance_change_points) beside Apache Otava
 

@@ -7,7 +7,6 @@ with an install hint, except under CI (``$CI`` set), where a missing browser is 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,16 +17,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from chromium import CHROMIUM_ARGS, MISSING, find_chromium
 from conftest import ROOT, query, run_dbt, run_ingest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "target" / "report"
 SECTIONS = ["glance", "regressed", "trends", "hardware", "compatibility", "tasks"]
 SEVERITY = {"critical": 1, "major": 2, "minor": 3}
@@ -201,27 +193,13 @@ def test_the_page_is_self_contained(demo_report: Path) -> None:
 # -- in Chromium ------------------------------------------------------------------------------------------
 
 
-def find_chromium() -> str | None:
-    """``$CHROMIUM`` when set (and only it), else Debian's /usr/bin/chromium or chromium on PATH."""
-    candidates: list[str | None] = (
-        [os.environ["CHROMIUM"]]
-        if os.environ.get("CHROMIUM")
-        else ["/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")]
-    )
-    return next((p for p in candidates if p and Path(p).is_file()), None)
-
-
 @pytest.fixture(scope="module")
 def browser_context() -> Iterator[Any]:
     executable = find_chromium()
     if executable is None:
-        message = (
-            "Chromium not found (looked for /usr/bin/chromium and chromium on PATH): install it with "
-            "`apt-get install -y chromium` (Debian/Ubuntu), or set CHROMIUM=/path/to/chromium"
-        )
         if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="report-chromium-") as profile, sync_playwright() as playwright:
