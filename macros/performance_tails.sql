@@ -49,3 +49,27 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Pre-hook of performance_alerts: remove the alerts of the runs judged again in a build since its last
+    (a late value reopens the stored runs after it); their judgements are written again.
+-#}
+{% macro forget_rejudged_runs() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where alert_id in (
+            select md5(judged_runs.series_id || '|' || judged_runs.metric || '|' || judged_runs.judged.result_id)
+            from (
+                select
+                    tails.series_id,
+                    tails.metric,
+                    unnest(tails.judgements) as judged
+                from {{ ref('int_performance_series_tails') }} as tails
+                where tails.tail_version > {{ tails_version_watermark() }}
+            ) as judged_runs
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

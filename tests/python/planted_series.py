@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,11 +87,20 @@ def run_at(run: int) -> datetime:
     return START + timedelta(days=run)
 
 
-def write_results(series: list[Series], path: Path, first_run: int = 0, last_run: int | None = None) -> Path:
-    """Flat benchmark result rows (NDJSON) of runs first_run..last_run-1 of every series."""
+def write_results(
+    series: list[Series],
+    path: Path,
+    first_run: int = 0,
+    last_run: int | None = None,
+    keep: Callable[[Series, int], bool] | None = None,
+) -> Path:
+    """Flat benchmark result rows (NDJSON) of runs first_run..last_run-1 of every series (those of them
+    ``keep(series, run)`` accepts)."""
     with path.open("w", encoding="utf-8") as out:
         for s in series:
             for r, value in enumerate(s.values[first_run:last_run], start=first_run):
+                if keep and not keep(s, r):
+                    continue
                 out.write(
                     json.dumps(
                         {

@@ -1,6 +1,6 @@
 """Detection quality of performance_change_points on 240 seeded series with planted changes (steps of
 5-50% at several noise levels, two steps close together, single outliers, slow drifts, pure noise),
-built incrementally in three loads and again from scratch."""
+built incrementally in three loads and again from scratch; and the same marts when runs land late."""
 
 from __future__ import annotations
 
@@ -97,3 +97,50 @@ def test_a_change_point_says_which_way_and_how_far(built):
 def test_incremental_builds_find_the_same_change_points_as_a_full_refresh(built):
     _, incremental, full = built
     assert incremental == full
+
+
+LATE_MARTS = {
+    "performance_change_points": "select series_id, metric, result_id, changed_at, round(before_value, 6), "
+    "round(after_value, 6), round(statistic, 6), runs_before, runs_after from marts.performance_change_points",
+    "performance_alerts": "select alert_id, result_id, run_at, round(current_value, 6), round(baseline_mean, 6), "
+    "round(baseline_stddev, 6), baseline_runs, round(z_score, 6), is_regression, severity "
+    "from marts.performance_alerts",
+    "performance_regressions": "select regression_id, current_result_id, judgement, round(baseline_mean, 6), "
+    "baseline_runs from marts.performance_regressions",
+}
+
+
+def test_late_runs_are_judged_from_the_stored_tail_and_give_the_marts_of_a_full_refresh(tmp_path):
+    """Runs land late: run 30 after the runs up to the fourth-last (30 stored runs before it: judged from
+    the stored tail), then run 0 (none before it: series longer than the stored tail are gathered again
+    from their whole history). Each build gives the marts a full refresh gives."""
+    db = tmp_path / "w.duckdb"
+    series = generate(120, seed=23)
+    loads = (
+        lambda s, r: 0 < r < len(s.values) - 3 and r != 30,
+        lambda s, r: r == 30 or len(s.values) - 3 <= r < len(s.values) - 1,
+        lambda s, r: r in (0, len(s.values) - 1),
+    )
+    selected = ("-s", "+performance_change_points", "+performance_alerts", "+performance_regressions")
+    gathered_again = []
+    for number, keep in enumerate(loads):
+        assert run_ingest(db, write_results(series, tmp_path / f"load_{number}.ndjson", keep=keep)).returncode == 0
+        build = run_dbt(db, tmp_path, "build", *selected, "--indirect-selection", "cautious")
+        assert build.returncode == 0, build.stdout[-4000:]
+        incremental = {mart: query(db, f"{sql} order by all") for mart, sql in LATE_MARTS.items()}
+        gathered_again.append(
+            query(
+                db,
+                "select count(*) filter (where is_gathered_again), count(*) filter (where history_runs > len(tail_values)), "
+                "count(*) from staging.int_performance_series_tails",
+            )[0]
+        )
+    full = run_dbt(db, tmp_path, "run", *selected, "--full-refresh")
+    assert full.returncode == 0, full.stdout[-4000:]
+    assert {mart: query(db, f"{sql} order by all") for mart, sql in LATE_MARTS.items()} == incremental
+    assert incremental["performance_change_points"] and incremental["performance_alerts"]
+    # (gathered again, stored tail cut, tails) after each load: 52 values kept per tail; histories of
+    # length - 5, - 2 and all runs; the second load judged from the stored tails only
+    cut = [sum(len(s.values) - missing > 52 for s in series) for missing in (5, 2, 0)]
+    assert gathered_again == [(120, cut[0], 120), (0, cut[1], 120), (120, cut[2], 120)]
+    assert 0 < cut[0] < cut[1] < cut[2] < 120

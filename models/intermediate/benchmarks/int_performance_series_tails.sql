@@ -15,14 +15,19 @@
 {#- the values kept per tail: enough for the baseline window and for every statistic a new value can
     change (see `in_zone`) -#}
 {%- set tail_runs = [window_runs, back_runs + forward_runs + 2 * radius] | max -%}
+{#- the values stored per tail: a late value with tail_runs of them before it is judged from the stored
+    tail alone -#}
+{%- set keep_runs = 2 * tail_runs -%}
 -- One row per (series, metric): the series' latest values (its tail), its change points, and the
 -- judgement of each value that arrived in the build that last changed it. The computation behind
 -- performance_alerts, performance_change_points and performance_regressions.
 -- Incremental, flat as history grows: a tail with new values merges them into its stored tail; its
 -- change points are found again only where the new values can change them (the last
--- forward_runs + radius positions before them, and after), the others are kept. A tail is gathered
--- again from its whole history when a new value is dated at or before its newest stored one (a late
--- run, or a measurement reported again) or when its annotations changed.
+-- forward_runs + radius positions before them, and after), the others are kept. A late value (dated
+-- at or before the newest stored one: a run reported late, or again) reopens the stored values from
+-- its time on: they are judged again, with the new ones, and their change points found again. A tail
+-- is gathered again from its whole history only when a late value has fewer stored values before it
+-- than the statistics need (older than the stored tail), or when its annotations changed.
 {{ config(
     materialized='incremental', incremental_strategy='delete+insert', unique_key='tail_id',
     post_hook="{{ record_watermark(ref('benchmark_results')) }}"
@@ -86,15 +91,31 @@ gathered_again as (
     left join new_tails on stored_tails.tail_id = new_tails.tail_id
     left join annotation_keys on stored_tails.tail_id = annotation_keys.tail_id
     where
-        new_tails.first_new_run_at <= stored_tails.last_run_at
+        (
+            new_tails.first_new_run_at <= stored_tails.last_run_at
+            and stored_tails.history_runs > len(stored_tails.tail_values)
+            and len(
+                list_filter(
+                    stored_tails.tail_values, lambda v: v.run_at < new_tails.first_new_run_at  -- noqa: RF01
+                )
+            ) < {{ tail_runs }}
+        )
         or coalesce(stored_tails.annotations_key, '') <> coalesce(annotation_keys.annotations_key, '')
 ),
 
 stored_tails as (
-    select * from {{ this }}
-    where
-        tail_id in (select new_tails.tail_id from new_tails)
-        and tail_id not in (select gathered_again.tail_id from gathered_again)
+    select
+        previous.*,
+        new_tails.first_new_run_at,
+        -- how many of the oldest stored values the new ones cannot change (none after a late value; else
+        -- all but the last tail_runs): kept as they are, not computed again
+        case
+            when new_tails.first_new_run_at <= previous.last_run_at then 0
+            else greatest(len(previous.tail_values) - {{ tail_runs }}, 0)
+        end as kept_runs
+    from {{ this }} as previous
+    inner join new_tails on previous.tail_id = new_tails.tail_id
+    where previous.tail_id not in (select gathered_again.tail_id from gathered_again)
 ),
 
 stored_values as (
@@ -103,9 +124,19 @@ stored_values as (
         {{ series_columns | join(', ') }},
         metric,
         direction,
-        false as is_new,
-        unnest(tail_values, max_depth := 2)  -- noqa: AL03
+        first_new_run_at,
+        unnest(tail_values[kept_runs + 1:], max_depth := 2)  -- noqa: AL03
     from stored_tails
+),
+
+reopened_values as (
+    -- the stored values from the first new one's time on are judged again (late values go before them)
+    select
+        * exclude (first_new_run_at, epoch, run_number),
+        run_at >= first_new_run_at as is_new,
+        false as is_arrival,
+        case when run_at < first_new_run_at then run_number end as run_number
+    from stored_values
 ),
 {%- endif %}
 -- noqa: enable=LT02
@@ -114,6 +145,7 @@ combined as (
     select
         *,
         true as is_new,
+        true as is_arrival,
         null::bigint as run_number
     from new_values
     {%- if is_incremental() %}
@@ -122,11 +154,12 @@ combined as (
         select
             *,
             true as is_new,
+            true as is_arrival,
             null::bigint as run_number
         from metric_values
         where tail_id in (select gathered_again.tail_id from gathered_again)
         union all by name
-        select * exclude (epoch) from stored_values
+        select * from reopened_values
     {%- endif %}
 ),
 
@@ -379,8 +412,13 @@ tails as (
             'load_id': load_id,
             'record_index': record_index,
             'run_number': epoch_run_number,
-            'epoch': epoch
-        } order by tail_position) filter (where tail_position > tail_length - {{ tail_runs }}) as tail_values,
+            'epoch': epoch,
+            'commit_sha': commit_sha,
+            'branch': branch,
+            'machine_name': machine_name,
+            'ci_run_id': ci_run_id
+        } order by tail_position) filter (where tail_position > tail_length - {{ keep_runs }}) as tail_values,
+        count(*) filter (where is_arrival) as arrived_runs,
         max(run_at) as last_run_at,
         max(load_id) as last_load_id,
         bool_and(is_new) as is_gathered_again
@@ -395,7 +433,17 @@ select
     {%- endfor %}
     tails.metric,
     tails.direction,
-    tails.tail_values,
+    {%- if is_incremental() %}
+        list_slice(
+            list_concat(coalesce(stored_tails.tail_values[:stored_tails.kept_runs], []), tails.tail_values),
+            -{{ keep_runs }},
+            -1
+        ) as tail_values,
+        tails.arrived_runs + coalesce(stored_tails.history_runs, 0) as history_runs,
+    {%- else %}
+        tails.tail_values,
+        tails.arrived_runs as history_runs,
+    {%- endif %}
     coalesce(change_point_lists.change_points, []) as change_points,
     judgement_lists.judgements,
     annotation_keys.annotations_key,
@@ -408,3 +456,6 @@ from tails
 inner join judgement_lists on tails.tail_id = judgement_lists.tail_id
 left join change_point_lists on tails.tail_id = change_point_lists.tail_id
 left join annotation_keys on tails.tail_id = annotation_keys.tail_id
+{%- if is_incremental() %}
+    left join stored_tails on tails.tail_id = stored_tails.tail_id
+{%- endif %}

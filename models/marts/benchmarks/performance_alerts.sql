@@ -1,11 +1,11 @@
 -- One row per (series, metric, run) judged a regression or an improvement against the runs before it
 -- (the rules and vars of performance_regressions), so past alerts stay queryable after newer runs land.
 -- Incremental: appends the judgements of the tails that changed since the last build; a tail computed
--- again from its whole history (a late run, a measurement reported again, changed annotations) has its
--- rows replaced. Series or metrics annotated `ignore` are left out.
+-- again from its whole history has its rows replaced, and the runs a late value reopened (the runs after
+-- it) are judged again. Series or metrics annotated `ignore` are left out.
 {{ config(
     materialized='incremental', incremental_strategy='append',
-    pre_hook="{{ forget_recomputed_tails() }}",
+    pre_hook=["{{ forget_recomputed_tails() }}", "{{ forget_rejudged_runs() }}"],
     post_hook="{{ record_tails_version() }}"
 ) }}
 
