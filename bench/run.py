@@ -313,6 +313,7 @@ class Bench:
         self.args = args
         self.scale: float = args.scale
         self.dbt_scale: float = args.dbt_scale or args.scale
+        self.dbt_sizes: list[int] = args.dbt_sizes or [self.n_dbt(size) for size in DBT_SIZES]
         self.repeat: int = args.repeat
         self.dbt_repeat: int = args.dbt_repeat or args.repeat
         self.work = workdir
@@ -330,6 +331,11 @@ class Bench:
     def n_dbt(self, count: int) -> int:
         """Sizes of the dbt and queries sections (``--dbt-scale``)."""
         return max(1, round(count * self.dbt_scale))
+
+    def events_seed(self, n: int) -> int:
+        """The seed of the events of the dbt section's database at n: the queries and report sections'
+        database (the largest size) has its own."""
+        return 2 if n == self.n_dbt(QUERY_EVENTS) else 1
 
     # ---- input files (generated once per workdir; sections share them)
 
@@ -715,11 +721,10 @@ class Bench:
 
     def section_dbt(self) -> None:
         sizes = []
-        for i, size in enumerate(DBT_SIZES):
-            n = self.n_dbt(size)
+        for n in self.dbt_sizes:
             label = f"dbt build after +1% on {n:,} events + {n:,} benchmark rows"
             try:
-                outcome = self.dbt_size(n, events_seed=1 if i == 0 else 2)
+                outcome = self.dbt_size(n, events_seed=self.events_seed(n))
             except Exception as err:  # noqa: BLE001  (a failed size is recorded; the next still runs)
                 self.fail("dbt", label, err)
                 continue
@@ -775,12 +780,12 @@ class Bench:
 
     # ---- README queries
 
-    def built_db(self, n: int, events_seed: int) -> Path:
+    def built_db(self, n: int) -> Path:
         """The dbt section's database of n events + n benchmark rows, fully built (else built here, as
         the dbt section would: its full build's run_results.json is logs/dbt-N-setup.run_results.json)."""
         db, built = self.dbt_db(n)
         if not built.exists():
-            files = [self.events_file(n, seed=events_seed), self.benchmarks_file(n)]
+            files = [self.events_file(n, seed=self.events_seed(n)), self.benchmarks_file(n)]
             self.ingest_into(fresh(db), files, f"dbt-{n}-ingest")
             build = self.dbt_build(db, True, f"dbt-{n}-setup")
             log.info("dbt %s: full build %.1f s (%s)", f"{n:,}", build["wall"], self.build_problem(build) or "ok")
@@ -791,7 +796,7 @@ class Bench:
         """The database the dbt section leaves at its largest size (5M events: ~1M tasks, and 5M
         benchmark rows), with its numbers of events and rows."""
         n = self.n_dbt(QUERY_EVENTS)
-        return self.built_db(n, 2), n, n
+        return self.built_db(n), n, n
 
     def section_queries(self) -> None:
         db, events, rows = self.largest_db()
@@ -1063,13 +1068,12 @@ class Bench:
 
     def section_alerts_cost(self) -> None:
         sizes = []
-        for i, size in enumerate(DBT_SIZES):
-            n = self.n_dbt(size)
+        for n in self.dbt_sizes:
             label = (
                 f"performance_alerts + performance_change_points in an incremental dbt build, {n:,} benchmark rows +1%"
             )
             try:
-                sizes.append((n, self.alerts_cost(n, 1 if i == 0 else 2, label)))
+                sizes.append((n, self.alerts_cost(n, label)))
             except Exception as err:  # noqa: BLE001 -- a failed section is reported, the others still run
                 self.fail("alerts-cost", label, err)
         if len(sizes) == 2:
@@ -1091,7 +1095,7 @@ class Bench:
                     )
                 )
 
-    def alerts_cost(self, n: int, events_seed: int, label: str) -> tuple[float, float]:
+    def alerts_cost(self, n: int, label: str) -> tuple[float, float]:
         """The dbt section's database at n (n events + n benchmark rows, built once); per repetition:
         restore it, +1% rows, the nightly build with the two marts; restore, +1%, the same build without
         them; restore, +1% rows dated before the newest stored runs (late runs), the build with them.
@@ -1105,7 +1109,7 @@ class Bench:
             lambda p: generate.benchmarks(p, delta, first_row=n, base=after),
         )
         late_rows = self.benchmarks_file(delta, first_row=n)
-        db = self.built_db(n, events_seed)
+        db = self.built_db(n)
         setup = self.logs / f"dbt-{n}-setup.run_results.json"
         snapshot = self.dbs / f"alerts-{n}.snapshot"
         copy_db(db, snapshot)
@@ -1387,6 +1391,15 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=None,
         help="multiplier for the dbt and queries sections only (default: --scale)",
+    )
+    parser.add_argument(
+        "--dbt-sizes",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="sizes (events, and as many benchmark rows) of the dbt and alerts-cost sections, instead of "
+        "1M and 5M × --dbt-scale",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (default 3)")
     parser.add_argument(
