@@ -11,15 +11,17 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import ROOT, dbt_invocation, minified, run_dbt, run_ingest, write
+from conftest import ROOT, dbt_invocation, ingest_invocation, minified, run_dbt, run_ingest, write
 from ingest import lake
 from ingest.connect import one_row
 from ingest.maintain import maintain
@@ -406,3 +408,86 @@ def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_
     )
     assert len(stored) == len(expected) and {text for (text,) in stored} == expected
     check_accounting(lake_env)
+
+
+def orphaned_rows(env: dict[str, str]) -> int:
+    """Stored rows (landed or rejected) whose load_id is not in raw.loads: rows of a load that did
+    not finish."""
+    (count,) = lake_query(
+        env,
+        """
+        select count(*) from (select load_id from raw.documents_all union all
+            select load_id from raw.task_events_all union all select load_id from raw.rejected_records_all)
+        where load_id not in (select load_id from raw.loads)""",
+    )[0]
+    return count
+
+
+def benchmark_lines(first: int, count: int) -> str:
+    """NDJSON of ``count`` distinct flat benchmark documents (more rows than DuckLake inlines in its
+    catalog, so landing them writes a Parquet file)."""
+    return "".join(
+        minified({"model_name": f"m{i}", "hardware_type": "cpu", "batch_size": i}) + "\n"
+        for i in range(first, first + count)
+    )
+
+
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+
+
+def run_as_nobody(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``command`` (a ``python ...`` command line) run by the unprivileged user ``nobody``."""
+    return subprocess.run(
+        [*AS_NOBODY, *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_a_load_that_fails_after_parsing_leaves_no_row_and_lands_once_later(lake_env):
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        skip_or_fail("needs root and setpriv, to land as an unprivileged user")
+    if subprocess.run([*AS_NOBODY, "-c", "import duckdb, ingest"], cwd=ROOT, check=False).returncode != 0:
+        skip_or_fail("the unprivileged user cannot read this checkout or its virtualenv")
+    # an unprivileged user cannot see into pytest's own tmp folders: a world-readable one instead
+    base = Path(tempfile.mkdtemp(prefix="lake-failed-load-"))
+    try:
+        base.chmod(0o755)
+        env = {**lake_env, "DUCKLAKE_DATA_PATH": str(base / "lake_files")}
+        first = write(base / "in" / "first.ndjson", benchmark_lines(0, 40))
+        failing = write(
+            base / "in" / "failing.ndjson",
+            benchmark_lines(1000, 40) + minified({"event": "task_started", "occurred_at": "2026-11-01T09:00:00Z"}),
+        )
+        landed = run_ingest(None, first, env=env)  # as root: the lake, its data folders owned by root
+        assert landed.returncode == 0, landed.stderr
+        before = lake_query(env, "select * from raw.loads")
+
+        # the same file parses, then writing its Parquet files into the data path is refused
+        command, full_env = ingest_invocation(None, failing, env=env)
+        failed = run_as_nobody(command, full_env)
+        assert failed.returncode == 1, failed.stderr
+        assert f"{failing}: not loaded, nothing from it was stored: " in failed.stderr, failed.stderr
+        assert "Permission denied" in failed.stderr, failed.stderr
+        assert "1 not loaded" in failed.stderr
+        assert lake_query(env, "select * from raw.loads") == before  # no row for it, 'failed' or other
+        assert lake_query(env, "select count(*) from raw.loads where source_path = ?", [str(failing)]) == [(0,)]
+        assert orphaned_rows(env) == 0
+        check_accounting(env)
+
+        # the cause gone (the data path writable for that user), the same file lands, once
+        for folder in [base / "lake_files", *(base / "lake_files").rglob("*")]:
+            folder.chmod(0o777)
+        again = run_as_nobody(command, full_env)
+        assert again.returncode == 1, again.stderr  # its one rejected record (no task_id), and only that
+        assert f"{failing}: load 2: 41 records, 40 landed, 0 duplicates skipped, 1 rejected" in again.stderr
+        assert lake_query(env, "select load_id, source_path, status from raw.loads order by load_id") == [
+            (1, str(first), "succeeded"),
+            (2, str(failing), "partial"),
+        ]
+        stored = lake_query(env, "select payload::varchar from raw.documents")
+        assert sorted(text for (text,) in stored) == sorted(
+            (benchmark_lines(0, 40) + benchmark_lines(1000, 40)).split()
+        )
+        assert orphaned_rows(env) == 0
+        check_accounting(env)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
