@@ -11,18 +11,26 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import ROOT, dbt_invocation, minified, run_dbt, run_ingest, write
+from conftest import ROOT, dbt_invocation, ingest_invocation, minified, run_dbt, run_ingest, write
 from ingest import lake
+from ingest.cli import land_all, open_warehouse
 from ingest.connect import one_row
-from ingest.maintain import maintain
+from ingest.discover import discover
+from ingest.maintain import MIN_ORPHAN_HOURS, maintain
+from ingest.maintain import main as maintain_main
+from ingest.options import IngestOptions
 from postgres import Postgres, missing_reason, skip_or_fail
 from test_incremental import snapshot
 
@@ -406,3 +414,330 @@ def test_killed_writers_leave_nothing_visible_and_landing_again_lands_once(lake_
     )
     assert len(stored) == len(expected) and {text for (text,) in stored} == expected
     check_accounting(lake_env)
+
+
+def orphaned_rows(env: dict[str, str]) -> int:
+    """Stored rows (landed or rejected) whose load_id is not in raw.loads: rows of a load that did
+    not finish."""
+    (count,) = lake_query(
+        env,
+        """
+        select count(*) from (select load_id from raw.documents_all union all
+            select load_id from raw.task_events_all union all select load_id from raw.rejected_records_all)
+        where load_id not in (select load_id from raw.loads)""",
+    )[0]
+    return count
+
+
+def benchmark_lines(first: int, count: int) -> str:
+    """NDJSON of ``count`` distinct flat benchmark results (more rows than DuckLake inlines in its
+    catalog, so landing them writes a Parquet file)."""
+    return "".join(
+        minified({"model_name": f"m{i}", "hardware_type": "cpu", "batch_size": i, "throughput_items_per_second": i + 1})
+        + "\n"
+        for i in range(first, first + count)
+    )
+
+
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+
+
+def run_as_nobody(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``command`` (a ``python ...`` command line) run by the unprivileged user ``nobody``."""
+    return subprocess.run(
+        [*AS_NOBODY, *command[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_a_load_that_fails_after_parsing_leaves_no_row_and_lands_once_later(lake_env):
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        skip_or_fail("needs root and setpriv, to land as an unprivileged user")
+    if subprocess.run([*AS_NOBODY, "-c", "import duckdb, ingest"], cwd=ROOT, check=False).returncode != 0:
+        skip_or_fail("the unprivileged user cannot read this checkout or its virtualenv")
+    # an unprivileged user cannot see into pytest's own tmp folders: a world-readable one instead
+    base = Path(tempfile.mkdtemp(prefix="lake-failed-load-"))
+    try:
+        base.chmod(0o755)
+        env = {**lake_env, "DUCKLAKE_DATA_PATH": str(base / "lake_files")}
+        first = write(base / "in" / "first.ndjson", benchmark_lines(0, 40))
+        failing = write(
+            base / "in" / "failing.ndjson",
+            benchmark_lines(1000, 40) + minified({"event": "task_started", "occurred_at": "2026-11-01T09:00:00Z"}),
+        )
+        landed = run_ingest(None, first, env=env)  # as root: the lake, its data folders owned by root
+        assert landed.returncode == 0, landed.stderr
+        before = lake_query(env, "select * from raw.loads")
+
+        # the same file parses, then writing its Parquet files into the data path is refused
+        command, full_env = ingest_invocation(None, failing, env=env)
+        failed = run_as_nobody(command, full_env)
+        assert failed.returncode == 1, failed.stderr
+        assert f"{failing}: not loaded, nothing from it was stored: " in failed.stderr, failed.stderr
+        assert "Permission denied" in failed.stderr, failed.stderr
+        assert "1 not loaded" in failed.stderr
+        assert lake_query(env, "select * from raw.loads") == before  # no row for it, 'failed' or other
+        assert lake_query(env, "select count(*) from raw.loads where source_path = ?", [str(failing)]) == [(0,)]
+        assert orphaned_rows(env) == 0
+        check_accounting(env)
+
+        # the cause gone (the data path writable for that user), the same file lands, once
+        for folder in [base / "lake_files", *(base / "lake_files").rglob("*")]:
+            folder.chmod(0o777)
+        again = run_as_nobody(command, full_env)
+        assert again.returncode == 1, again.stderr  # its one rejected record (no task_id), and only that
+        assert f"{failing}: load 2: 41 records, 40 landed, 0 duplicates skipped, 1 rejected" in again.stderr
+        assert lake_query(env, "select load_id, source_path, status from raw.loads order by load_id") == [
+            (1, str(first), "succeeded"),
+            (2, str(failing), "partial"),
+        ]
+        stored = lake_query(env, "select payload::varchar from raw.documents")
+        assert sorted(text for (text,) in stored) == sorted(
+            (benchmark_lines(0, 40) + benchmark_lines(1000, 40)).split()
+        )
+        assert orphaned_rows(env) == 0
+        check_accounting(env)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def land_beside(
+    process: subprocess.Popen,
+    ready: Callable[[], bool],
+    writers: int,
+    new_file: Callable[[int, int], Path],
+    env: dict[str, str],
+    rounds: int = 3,
+) -> tuple[int, list[tuple[Path, int, str]]]:
+    """Writers beside a running ``process``: once ``ready()`` (or the process has exited), per
+    writer a thread lands ``rounds`` new files (``new_file(writer, 0)``, then 1, ...), one ingest
+    process each. Returns the process's exit code, and every ingest's file, exit code and stderr."""
+    outcomes: list[tuple[Path, int, str]] = []
+
+    def writer(number: int) -> None:
+        for index in range(rounds):
+            path = new_file(number, index)
+            proc = subprocess.run(
+                ingest_command(path), cwd=ROOT, env=process_env(env), capture_output=True, text=True, check=False
+            )
+            outcomes.append((path, proc.returncode, proc.stderr))
+
+    try:
+        while not ready() and process.poll() is None:
+            time.sleep(0.2)
+        threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=900)
+        return process.wait(timeout=900), outcomes
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def lines_of(paths: list[Path]) -> set[str]:
+    return {line for path in paths for line in path.read_text().splitlines()}
+
+
+def land_each(env: dict[str, str], paths: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Land the files with ingest's own code, in this process, each in a transaction of its own
+    (batching off): one small data file per table and load, as many small CI runs leave them."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    options = IngestOptions(db=env["DUCKDB_PATH"], quiet=True, batch_files=1)
+    con = open_warehouse(options)
+    assert con is not None
+    with con:
+        assert land_all(con, discover([str(p) for p in paths], []), options) == 0
+
+
+def events_lines(first: int, count: int) -> str:
+    """NDJSON of ``count`` task_started events of distinct tasks."""
+    return "".join(
+        minified({"event": "task_started", "task_id": f"t{i}", "occurred_at": "2026-11-01T09:00:00Z"}) + "\n"
+        for i in range(first, first + count)
+    )
+
+
+RAW_TABLES = ("loads", "documents_all", "task_events_all", "rejected_records_all")
+
+
+def raw_data_files(env: dict[str, str]) -> int:
+    """How many data files the raw tables' current snapshot reads (DuckLake's own list)."""
+    return sum(
+        lake_query(env, f"select count(*) from ducklake_list_files('{lake.LAKE_ALIAS}', ?, schema => 'raw')", [t])[0][0]
+        for t in RAW_TABLES
+    )
+
+
+def copy_raw(env: dict[str, str], side: Path) -> None:
+    """Copy the raw tables into a DuckDB file, to compare after maintenance."""
+    con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
+    try:
+        con.execute(f"attach '{side}' as side")
+        for table in RAW_TABLES:
+            con.execute(f"create table side.{table} as select * from raw.{table}")
+    finally:
+        con.close()
+
+
+def raw_changes(env: dict[str, str], side: Path, last_load: int) -> dict[str, tuple[int, int]]:
+    """Per raw table, rows of loads up to ``last_load`` only on the lake, and only in ``side``."""
+    con = lake.connect_lake(env["DUCKDB_PATH"], read_only=True)
+    try:
+        con.execute(f"attach '{side}' as side (read_only)")
+        found = {}
+        for table in RAW_TABLES:
+            lake_rows = f"(select * from raw.{table} where load_id <= {last_load})"
+            counts = [
+                one_row(con.execute(f"select count(*) from (select * from {a} except all select * from {b})"))[0]
+                for a, b in ((lake_rows, f"side.{table}"), (f"side.{table}", lake_rows))
+            ]
+            if any(counts):
+                found[table] = (counts[0], counts[1])
+        return found
+    finally:
+        con.close()
+
+
+def maintain_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ingest.maintain", *args]
+
+
+def test_maintain_merges_small_files_and_removes_only_old_orphans_while_writers_land(
+    lake_env, tmp_path, monkeypatch, capsys
+):
+    small = [
+        write(tmp_path / "small" / f"s{i}.ndjson", benchmark_lines(100 * i, 20) + events_lines(100 * i, 15))
+        for i in range(12)
+    ]
+    land_each(lake_env, small, monkeypatch)
+    side = tmp_path / "raw_before.duckdb"
+    copy_raw(lake_env, side)
+    files_before = raw_data_files(lake_env)
+    assert files_before >= 2 * len(small)  # each load wrote its own documents and events files
+
+    # two orphaned Parquet files (as a writer killed mid-commit leaves them): one younger than the limit
+    folder = Path(lake_env["DUCKLAKE_DATA_PATH"]) / "raw" / "documents_all"
+    written = min(folder.glob("*.parquet"))
+    young, old = folder / "ducklake-orphan-young.parquet", folder / "ducklake-orphan-old.parquet"
+    shutil.copyfile(written, young)
+    shutil.copyfile(written, old)
+    three_hours_ago = time.time() - 3 * 3600
+    os.utime(old, (three_hours_ago, three_hours_ago))
+
+    # a limit below MIN_ORPHAN_HOURS, 0 or "all" is a usage error (the CLI's own main), and nothing is touched
+    for limit in (str(MIN_ORPHAN_HOURS / 2), "0", "all"):
+        with pytest.raises(SystemExit) as refused:
+            maintain_main(["--db", lake_env["DUCKDB_PATH"], "--orphans-older-than-hours", limit])
+        assert refused.value.code == 2, limit
+        assert "--orphans-older-than-hours" in capsys.readouterr().err
+    assert young.exists() and old.exists() and raw_data_files(lake_env) == files_before
+
+    # maintenance while two writers land new documents
+    log = tmp_path / "maintain.log"
+    with log.open("w") as stderr:
+        code, outcomes = land_beside(
+            subprocess.Popen(
+                maintain_command("--orphans-older-than-hours", "1"), cwd=ROOT, env=process_env(lake_env), stderr=stderr
+            ),
+            lambda: True,
+            2,
+            lambda w, i: write(tmp_path / "new" / f"w{w}_{i}.ndjson", benchmark_lines(10_000 + 100 * (2 * i + w), 20)),
+            lake_env,
+        )
+    assert code == 0, log.read_text()
+    assert all(code == 0 for _, code, _ in outcomes), outcomes
+    assert "files merged: " in log.read_text() and "orphaned files deleted: 1" in log.read_text(), log.read_text()
+
+    assert young.exists() and not old.exists()
+    assert raw_data_files(lake_env) < files_before  # merged, writers' new files included
+    # nothing stored before changed; the writers' documents landed once each; every table reads whole
+    assert raw_changes(lake_env, side, last_load=len(small)) == {}
+    stored = lake_query(lake_env, "select payload::varchar from raw.documents")
+    expected = lines_of([path for path, _, _ in outcomes]) | set(
+        "".join(benchmark_lines(100 * i, 20) for i in range(12)).split()
+    )
+    assert len(stored) == len(expected) and {text for (text,) in stored} == expected
+    assert orphaned_rows(lake_env) == 0
+    check_accounting(lake_env)
+    for schema, table in lake_query(
+        lake_env, "select table_schema, table_name from information_schema.tables where table_catalog = 'lake'"
+    ):
+        lake_query(lake_env, f"select * from {schema}.{table}")
+
+
+# The incremental marts and everything they are built from (a whole `dbt build` takes several
+# minutes on the lake; see README "Many writers: DuckLake")
+INCREMENTAL_MARTS = ("--select", "+benchmark_results +generator_tasks")
+NO_TASK_ID = minified({"event": "task_started", "occurred_at": "2026-11-01T09:00:00Z"})
+
+
+def racing_file(folder: Path, writer: int, index: int) -> Path:
+    """Writer ``writer``'s file ``index``: 30 benchmark documents and 10 task events, half of them
+    also in the next writer's file of the same round (writers race to land them), one repeated
+    within the file, and in a writer's first file a record without task_id (rejected)."""
+    k = 4 * index + writer
+    lines = (benchmark_lines(15 * k, 30) + events_lines(5 * k, 10)).splitlines()
+    lines += lines[:1] + ([NO_TASK_ID] if index == 0 else [])
+    random.Random(k).shuffle(lines)
+    return write(folder / f"w{writer}_{index}.ndjson", "".join(line + "\n" for line in lines))
+
+
+def test_dbt_build_beside_writers_passes_then_incremental_equals_full_refresh(lake_env, tmp_path):
+    command, dbt_env = dbt_invocation(
+        lake_env["DUCKDB_PATH"],
+        tmp_path / "dbt",
+        "build",
+        *INCREMENTAL_MARTS,
+        "--indirect-selection",
+        "cautious",  # the data tests of these models, none that also reads another mart
+        "--exclude-resource-type",
+        "unit_test",
+    )
+    first = racing_file(tmp_path / "in", 4, 0)  # the lake's first load, so that dbt finds the raw tables
+    landed = subprocess.run(
+        ingest_command(first), cwd=ROOT, env=process_env(lake_env), capture_output=True, text=True, check=False
+    )
+    assert landed.returncode == 1 and "has no task_id" in landed.stderr, landed.stderr
+    log = tmp_path / "build.log"
+    with log.open("w") as out:
+        code, outcomes = land_beside(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**dbt_env, **lake_env, "PYTHONUNBUFFERED": "1"},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            ),
+            lambda: " START " in log.read_text(),  # writers once the build runs its first model
+            4,
+            lambda w, i: racing_file(tmp_path / "in", w, i),
+            lake_env,
+        )
+    assert code == 0, log.read_text()[-5000:]  # the build beside four writers passed, data tests included
+    # every writer's every load landed (exit 1 only for the first file's one rejected record)
+    assert [(c, "has no task_id" in err, "not loaded" in err) for path, c, err in outcomes] == [
+        (1 if path.stem.endswith("_0") else 0, path.stem.endswith("_0"), False) for path, _, _ in outcomes
+    ], outcomes
+    expected = lines_of([first] + [path for path, _, _ in outcomes]) - {NO_TASK_ID}
+    stored = lake_query(
+        lake_env, "select payload::varchar from raw.documents union all select payload::varchar from raw.task_events"
+    )
+    assert len(stored) == len(expected) and {text for (text,) in stored} == expected
+    loads = check_accounting(lake_env)
+    assert len(loads) == 1 + len(outcomes) == 13 and sum(row[4] for row in loads) == 5
+
+    # the writers done: an incremental run, then a full refresh of the same data, mart for mart
+    run_dbt_on(lake_env, tmp_path / "dbt", "run", *INCREMENTAL_MARTS)
+    incremental = tmp_path / "lake_incremental.duckdb"
+    copy_lake_marts(lake_env, incremental)
+    run_dbt_on(lake_env, tmp_path / "dbt", "run", *INCREMENTAL_MARTS, "--full-refresh")
+    assert lake_differences(lake_env, incremental) == {}
+    documents = [json.loads(text) for text in expected]
+    assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [
+        (sum("event" not in doc for doc in documents),)
+    ]
+    assert lake_query(lake_env, "select count(*), count(distinct task_id) from marts.generator_tasks") == [
+        (len({doc["task_id"] for doc in documents if "event" in doc}),) * 2
+    ]
