@@ -352,6 +352,7 @@ class Bench:
             folder.mkdir(parents=True, exist_ok=True)
         self.results = Results()
         self.generated: dict[str, float] = {}  # file name -> seconds to generate
+        self.checkpoint: Callable[[], None] = lambda: None  # rewrites --out (set by run) within a long section
 
     def n(self, count: int) -> int:
         return max(1, round(count * self.scale))
@@ -1096,6 +1097,7 @@ class Bench:
                     measure(server, label)
                 except Exception as err:  # noqa: BLE001  (one measurement failing must not stop the next)
                     self.fail("lake", label, err)
+                self.checkpoint()
         finally:
             server.stop()
 
@@ -1227,7 +1229,8 @@ class Bench:
                 raise RuntimeError(f"{side}: {self.build_problem(setup)}")
         copy_db(file_db, file_saved)
         clone_database(server, "dbt_saved", "dbt")
-        shutil.copytree(lake_data, lake_data.with_name("dbt_saved"), dirs_exist_ok=False)
+        shutil.rmtree(lake_data.with_name("dbt_saved"), ignore_errors=True)  # left by an earlier run
+        shutil.copytree(lake_data, lake_data.with_name("dbt_saved"))
         builds: dict[tuple[str, str], list[dict]] = {}
         problems: list[str] = []
         for rep in range(self.dbt_repeat):
@@ -1295,6 +1298,7 @@ class Bench:
         self.results.error(section, label, err)
 
     def run(self, sections: list[str], write: Callable[[Results, bool], None]) -> None:
+        self.checkpoint = functools.partial(write, self.results, False)
         for name in sections:
             started = time.perf_counter()
             log.info("=== section %s", name)
