@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import lake
 from ingest.connect import one_row
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "python")
 import generate
 
 import planted_series
+import postgres
 
 log = logging.getLogger("bench")
 
@@ -62,6 +64,7 @@ SECTIONS = [
     "report",
     "detectors",
     "alerts-cost",
+    "lake",
 ]
 
 # The issue's sizes; --scale multiplies every one of them.
@@ -76,6 +79,10 @@ QUERY_EVENTS = 5_000_000  # and as many benchmark rows; ~5.2 events per task: ab
 QUERY_RUNS = 5  # at least; more, up to QUERY_MAX_RUNS, while a query has used less than QUERY_BUDGET_S
 QUERY_MAX_RUNS, QUERY_BUDGET_S = 25, 1.0
 
+LAKE_WRITERS, LAKE_FILES_PER_WRITER = 8, 4  # each writer lands its own folder of files: half rows, half events
+LAKE_WRITER_RECORDS = 1_000_000  # half benchmark rows, half generator events, cut into 8 × 4 files
+LAKE_DBT_RECORDS = 100_000  # events and, as many again, benchmark rows
+
 # Targets from the issue. Ratios are measured / baseline.
 INGEST_MAX_RATIO = 2.0
 SMALL_FILES_MIN_RECORDS_PER_S = 50_000
@@ -89,6 +96,8 @@ REFERENCE_SCAN = (
     "con.execute('select sum(hash(task_id)) from marts.generator_tasks').fetchall()"
 )
 ALERTS_MAX_ADDED = 0.20  # performance_alerts + performance_change_points: at most +20% to an incremental build
+LAKE_MIN_WRITERS_RATIO = 1.0  # 8 writers' aggregate records/s over one writer into a DuckDB file
+LAKE_MAX_INCREMENTAL_RATIO = 2.0  # the lake's incremental dbt build over the file's
 DETECTOR_MIN_SCORE = 0.9  # precision and recall (tests/python/test_change_point_quality.py asserts the same)
 PLANTED_COUNT, PLANTED_SEED = 240, 19  # the quality test's series
 # Apache Otava (PyPI apache-otava, the optional extra `bench`): its defaults, and with our minimum change
@@ -100,6 +109,15 @@ ALERT_MARTS = ["performance_alerts", "performance_change_points"]
 # the nightly build the README recommends (unit tests and audits left out)
 NIGHTLY = ["--exclude-resource-type", "unit_test", "--exclude", "tag:audit"]
 COMMAND_TIMEOUT_S = 6 * 3600
+
+# Creates a new lake's landing tables before it is measured (what every ingest does first, once per lake).
+LAKE_PREPARE = """
+import os
+from ingest import lake
+con = lake.connect_lake(os.environ["DUCKDB_PATH"])
+lake.prepare_lake(con)
+con.close()
+"""
 
 # The baseline: DuckDB's own reader landing the same input into a table, in a fresh python process.
 BASELINE_SCRIPT = """
@@ -178,31 +196,60 @@ def rss_wrapped(command: list[str], report: Path) -> list[str]:
 
 def run_measured(command: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Measured:
     """Run a command; its wall time (measured here), its peak resident memory and CPU time."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    report = log_path.with_suffix(".rss")
-    report.unlink(missing_ok=True)
+    return run_measured_at_once([command], [log_path], env, cwd)[1][0]
+
+
+def run_measured_at_once(
+    commands: list[list[str]], log_paths: list[Path], env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[float, list[Measured]]:
+    """Start every command at once; the wall time until the last one exited, and each one's figures."""
     full_env = {**os.environ, **(env or {})}
-    with open(log_path, "wb") as output:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            rss_wrapped(command, report),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env=full_env,
-            start_new_session=True,
-        )
-        try:
-            returncode = proc.wait(timeout=COMMAND_TIMEOUT_S)
-        except BaseException:  # timeout or Ctrl-C: stop the whole process group we started
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            raise
-        seconds = time.perf_counter() - started
-    text = report.read_text() if report.exists() else ""
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    cpu = sum(float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
-    return Measured(seconds, int(found.group(1)) * 1024 if found else 0, returncode, log_path, cpu)
+    reports = [log_path.with_suffix(".rss") for log_path in log_paths]
+    procs: list[subprocess.Popen] = []
+    ended: dict[int, tuple[int, float]] = {}  # index -> (returncode, seconds)
+    started = time.perf_counter()
+    try:
+        for command, log_path, report in zip(commands, log_paths, reports, strict=True):
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            report.unlink(missing_ok=True)
+            with open(log_path, "wb") as output:
+                procs.append(
+                    subprocess.Popen(
+                        rss_wrapped(command, report),
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        cwd=cwd,
+                        env=full_env,
+                        start_new_session=True,
+                    )
+                )
+        deadline = started + COMMAND_TIMEOUT_S
+        while len(ended) < len(procs):
+            waiting = [index for index in range(len(procs)) if index not in ended]
+            if len(waiting) == 1:  # the last one (or the only one): block until it exits
+                procs[waiting[0]].wait(timeout=max(deadline - time.perf_counter(), 0))
+            for index in waiting:
+                if procs[index].poll() is not None:
+                    ended[index] = (procs[index].returncode, time.perf_counter() - started)
+            if len(ended) < len(procs):
+                if time.perf_counter() > deadline:
+                    raise subprocess.TimeoutExpired(commands[0], COMMAND_TIMEOUT_S)
+                time.sleep(0.01)
+    except BaseException:  # timeout or Ctrl-C: stop the whole process groups we started
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        raise
+    wall = time.perf_counter() - started
+    measured = []
+    for index, (log_path, report) in enumerate(zip(log_paths, reports, strict=True)):
+        text = report.read_text() if report.exists() else ""
+        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+        cpu = sum(float(t) for t in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+        returncode, seconds = ended[index]
+        measured.append(Measured(seconds, int(found.group(1)) * 1024 if found else 0, returncode, log_path, cpu))
+    return wall, measured
 
 
 def copy_db(source: Path, target: Path) -> None:
@@ -230,7 +277,7 @@ def warm(path: Path) -> None:
                 pass
 
 
-def ingest_command(db: Path, source: Path) -> list[str]:
+def ingest_command(db: Path | str, source: Path) -> list[str]:
     return [PYTHON, "-m", "ingest", "--quiet", "--db", str(db), str(source)]
 
 
@@ -324,6 +371,7 @@ class Bench:
             folder.mkdir(parents=True, exist_ok=True)
         self.results = Results()
         self.generated: dict[str, float] = {}  # file name -> seconds to generate
+        self.checkpoint: Callable[[], None] = lambda: None  # rewrites --out (set by run) within a long section
 
     def n(self, count: int) -> int:
         return max(1, round(count * self.scale))
@@ -603,9 +651,19 @@ class Bench:
 
     # ---- dbt
 
-    def dbt_build(self, db: Path, full_refresh: bool, name: str, args: list[str] | None = None) -> dict:
-        """Run ``dbt build [args]`` on ``db``; return its wall time, model time sum and failures."""
-        target = self.work / "dbt-target"
+    def dbt_build(
+        self,
+        db: Path | str,
+        full_refresh: bool,
+        name: str,
+        args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        side: str = "",
+    ) -> dict:
+        """Run ``dbt build [args]`` on ``db`` (a file, or a lake with DUCKLAKE_DATA_PATH in ``env``);
+        return its wall time, model time sum and failures. A ``side`` gets a target path of its own
+        (dbt's partial parse stays valid when builds of two databases alternate)."""
+        target = self.work / "dbt-target" / side if side else self.work / "dbt-target"
         command = [
             DBT,
             "build",
@@ -623,7 +681,12 @@ class Bench:
             command.append("--full-refresh")
         results_file = target / "run_results.json"
         results_file.unlink(missing_ok=True)
-        env = {"DUCKDB_PATH": str(db), "DBT_PROFILES_DIR": str(ROOT), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {
+            **(env or {}),
+            "DUCKDB_PATH": str(db),
+            "DBT_PROFILES_DIR": str(ROOT),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
         m = run_measured(command, self.logs / f"{name}.log", env=env)
         if not results_file.exists():
             raise RuntimeError(f"dbt build wrote no run_results.json (exit {m.returncode}): {tail(m.log_path)}")
@@ -638,6 +701,7 @@ class Bench:
             "returncode": m.returncode,
             "log": m.log_path,
             "model_seconds": sum(r["execution_time"] for r in models if r["status"] == "success"),
+            "other_seconds": sum(r["execution_time"] for r in nodes if not r["unique_id"].startswith("model.")),
             "model_times": {r["unique_id"].split(".")[-1]: r["execution_time"] for r in models},
             "models": len(models),
             "bad_models": bad_models,
@@ -667,9 +731,9 @@ class Bench:
             f"({len(build['bad_models'])} of {build['models']} models): {failed}{more}"
         )
 
-    def ingest_into(self, db: Path, files: list[Path], name: str) -> float:
+    def ingest_into(self, db: Path | str, files: list[Path], name: str, env: dict[str, str] | None = None) -> float:
         m = run_measured(
-            [PYTHON, "-m", "ingest", "--quiet", "--db", str(db), *map(str, files)], self.logs / f"{name}.log"
+            [PYTHON, "-m", "ingest", "--quiet", "--db", str(db), *map(str, files)], self.logs / f"{name}.log", env=env
         )
         m.check(f"ingest of {', '.join(f.name for f in files)}")
         return m.seconds
@@ -1175,6 +1239,228 @@ class Bench:
             self.build_details(f"alerts-cost at {n:,} rows", side, builds)
         return theirs, late_tails
 
+    # ---- DuckLake with a PostgreSQL catalog: 8 writers at once, and dbt, against a DuckDB file
+
+    def section_lake(self) -> None:
+        writers_label = (
+            f"{LAKE_WRITERS} `python -m ingest` at once into one lake vs one into a new DuckDB file, "
+            f"{self.n(LAKE_WRITER_RECORDS):,} records"
+        )
+        n = self.n(LAKE_DBT_RECORDS)
+        dbt_label = f"dbt build on the lake vs on a file, {n:,} events + {n:,} benchmark rows"
+        reason = lake_unavailable()
+        if reason is not None:
+            for label in (writers_label, dbt_label):
+                self.results.error("lake", label, RuntimeError(f"the lake cannot be measured here: {reason}"))
+            return
+        if os.geteuid() == 0:  # PostgreSQL runs as `postgres`, which must reach its folder in the workdir
+            for folder in (self.work, self.dbs):
+                folder.chmod(folder.stat().st_mode | 0o711)
+        server = postgres.Postgres(parent=self.dbs)
+        try:
+            server.start()
+            for label, measure in ((writers_label, self.lake_writers), (dbt_label, self.lake_dbt)):
+                try:
+                    measure(server, label)
+                except Exception as err:  # noqa: BLE001  (one measurement failing must not stop the next)
+                    self.fail("lake", label, err)
+                self.checkpoint()
+        finally:
+            server.stop()
+
+    def new_lake(self, server: postgres.Postgres, name: str) -> dict[str, str]:
+        """DUCKDB_PATH and DUCKLAKE_DATA_PATH of a new, empty lake (a database of ``server``)."""
+        data = self.dbs / "lake-files" / name
+        shutil.rmtree(data, ignore_errors=True)
+        env = {"DUCKDB_PATH": lake.LAKE_PREFIX + "postgres:" + server.create(name), "DUCKLAKE_DATA_PATH": str(data)}
+        run_measured([PYTHON, "-c", LAKE_PREPARE], self.logs / f"lake-{name}-prepare.log", env=env).check(
+            f"creating the lake {name}"
+        )
+        return env
+
+    def writer_files(self, records: int) -> Path:
+        """``records`` records (half benchmark rows, half generator events) cut into LAKE_WRITERS folders
+        of LAKE_FILES_PER_WRITER files, lines dealt round-robin (copied as they are)."""
+        parts = LAKE_WRITERS * LAKE_FILES_PER_WRITER
+        rows = records // 2
+
+        def make(folder: Path) -> int:
+            paths = [
+                folder / f"w{i % LAKE_WRITERS}" / f"{'benchmarks' if i < parts // 2 else 'events'}-{i:02d}.ndjson"
+                for i in range(parts)
+            ]
+            for path in paths:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            sources = (
+                (self.benchmarks_file(rows, seed=5), paths[: parts // 2]),
+                (self.events_file(records - rows, seed=5), paths[parts // 2 :]),
+            )
+            for source, targets in sources:
+                outputs = [open(path, "wb") for path in targets]  # noqa: SIM115  (closed below)
+                try:
+                    with open(source, "rb") as lines:
+                        for index, line in enumerate(lines):
+                            outputs[index % len(outputs)].write(line)
+                finally:
+                    for output in outputs:
+                        output.close()
+            return records
+
+        return self._cached(f"lake-writers-{records}-{LAKE_WRITERS}x{LAKE_FILES_PER_WRITER}", make)
+
+    def lake_writers(self, server: postgres.Postgres, label: str) -> None:
+        """Per repetition, alternating: LAKE_WRITERS ingest processes started at once, each landing its
+        own folder into one new lake; one ingest process landing every folder into a new DuckDB file."""
+        records = self.n(LAKE_WRITER_RECORDS)
+        folder = self.writer_files(records)
+        writers = sorted(p for p in folder.iterdir() if p.is_dir())
+        files = sum(1 for p in folder.rglob("*.ndjson"))
+        warm(folder)
+        lake_walls: list[float] = []
+        lake_runs: list[list[Measured]] = []
+        local: list[Measured] = []
+        for rep in range(self.repeat):
+            for side in ("lake", "file") if rep % 2 == 0 else ("file", "lake"):
+                if side == "lake":
+                    env = self.new_lake(server, f"writers_{rep}")
+                    wall, runs = run_measured_at_once(
+                        [ingest_command(env["DUCKDB_PATH"], writer) for writer in writers],
+                        [self.logs / f"lake-writers-{rep}-{writer.name}.log" for writer in writers],
+                        env=env,
+                    )
+                    for writer, m in zip(writers, runs, strict=True):
+                        m.check(f"writer {writer.name}")
+                    exactly_once(env["DUCKDB_PATH"], records, files)
+                    lake_walls.append(wall)
+                    lake_runs.append(runs)
+                else:
+                    db = fresh(self.dbs / "lake-writers-file.duckdb")
+                    m = run_measured(ingest_command(db, folder), self.logs / f"lake-writers-file-{rep}.log")
+                    m.check(f"ingest of {folder.name}")
+                    if rep == 0:
+                        records_in, landed, rejected = self.landed(db)
+                        if (records_in, landed, rejected) != (records, records, 0):
+                            raise RuntimeError(
+                                f"one writer: {landed:,} of {records:,} records landed, {rejected:,} rejected"
+                            )
+                    local.append(m)
+                    fresh(db)
+        self.results.details.append(
+            f"| {label} | {LAKE_WRITERS} writers: wall to the last exit | "
+            + ", ".join(f"{w:.3f}" for w in lake_walls)
+            + " | max peak RSS of a writer: "
+            + ", ".join(f"{max(m.max_rss_bytes for m in runs) / 2**20:.0f}" for runs in lake_runs)
+            + " |"
+        )
+        self.detail(label, "one writer into a DuckDB file", local)
+        lake_wall, file_wall = median(lake_walls), median([m.seconds for m in local])
+        ratio = file_wall / lake_wall  # records/s over records/s, the same records
+        self.results.add(
+            Row(
+                "lake",
+                label,
+                fmt_rate(records, lake_wall) + " (aggregate)",
+                fmt_rate(records, file_wall),
+                fmt_ratio(ratio),
+                f"≥ {LAKE_MIN_WRITERS_RATIO:g}×",
+                verdict(ratio >= LAKE_MIN_WRITERS_RATIO),
+                f"{files} NDJSON files ({fmt_mb(sum(p.stat().st_size for p in folder.rglob('*.ndjson')))}, half "
+                f"benchmark rows, half generator events), {LAKE_FILES_PER_WRITER} per writer; wall: "
+                f"{LAKE_WRITERS} writers {fmt_s(lake_wall)} (first start to last exit; a writer's own median "
+                f"{fmt_s(median([m.seconds for runs in lake_runs for m in runs]))}), one writer "
+                f"{fmt_s(file_wall)}; CPU time (user + system): all writers "
+                f"{fmt_s(median([sum(m.cpu_seconds for m in runs) for runs in lake_runs]))}, one writer "
+                f"{fmt_s(median([m.cpu_seconds for m in local]))}; each repetition into a new lake (PostgreSQL "
+                "on loopback, Parquet files in the workdir) whose landing tables exist; every record landed "
+                "exactly once each time (raw.loads accounting per load, rows per load, distinct record hashes)",
+            )
+        )
+
+    def lake_dbt(self, server: postgres.Postgres, label: str) -> None:
+        """The same n events + n rows landed in a new lake and in a new file; the nightly ``dbt build
+        --full-refresh`` on each (the full-refresh figure, one run per side: the state then saved); per
+        repetition: restore both, append 1% to both, the nightly ``dbt build`` on each (alternating)."""
+        n = self.n(LAKE_DBT_RECORDS)
+        delta = max(1, round(n * DBT_APPEND))
+        inputs = [self.events_file(n), self.benchmarks_file(n)]
+        appended = [self.delta_events_file(delta, n, seed=1), self.benchmarks_file(delta, first_row=n)]
+        lake_env = self.new_lake(server, "dbt")
+        lake_data = Path(lake_env["DUCKLAKE_DATA_PATH"])
+        file_db = fresh(self.dbs / "lake-dbt-file.duckdb")
+        file_saved = self.dbs / "lake-dbt-file.snapshot"
+        dbs = {"lake": lake_env["DUCKDB_PATH"], "file": str(file_db)}
+        envs = {"lake": lake_env, "file": {}}
+        builds: dict[tuple[str, str], list[dict]] = {}
+        for side in ("lake", "file"):
+            self.ingest_into(dbs[side], inputs, f"lake-dbt-{side}-ingest", env=envs[side])
+        for side in ("file", "lake"):
+            setup = self.dbt_build(dbs[side], True, f"lake-dbt-{side}-full-refresh", NIGHTLY, envs[side], side)
+            if self.build_problem(setup):
+                raise RuntimeError(f"{side} full refresh: {self.build_problem(setup)}")
+            builds[("full refresh", side)] = [setup]
+        self.checkpoint()
+        copy_db(file_db, file_saved)
+        clone_database(server, "dbt_saved", "dbt")
+        shutil.rmtree(lake_data.with_name("dbt_saved"), ignore_errors=True)  # left by an earlier run
+        shutil.copytree(lake_data, lake_data.with_name("dbt_saved"))
+        problems: list[str] = []
+        for rep in range(self.dbt_repeat):
+            if rep:  # restore the state the full refresh left
+                copy_db(file_saved, file_db)
+                server.psql('drop database "dbt" with (force)')
+                clone_database(server, "dbt", "dbt_saved")
+                shutil.rmtree(lake_data)
+                shutil.copytree(lake_data.with_name("dbt_saved"), lake_data)
+            order = ("lake", "file") if rep % 2 == 0 else ("file", "lake")
+            for side in order:
+                self.ingest_into(dbs[side], appended, f"lake-dbt-{side}-append-{rep}", env=envs[side])
+            for side in order:
+                build = self.dbt_build(
+                    dbs[side], False, f"lake-dbt-{side}-incremental-{rep}", NIGHTLY, envs[side], side
+                )
+                builds.setdefault(("incremental", side), []).append(build)
+                if self.build_problem(build):
+                    problems.append(f"{side} incremental: {self.build_problem(build)}")
+        for (kind, side), runs in builds.items():
+            self.build_details(f"{label}: {kind}", side, runs)
+        for kind, target, limit in (
+            ("full refresh", "— (none in the issue)", None),
+            ("incremental", f"≤ {LAKE_MAX_INCREMENTAL_RATIO:g}×", LAKE_MAX_INCREMENTAL_RATIO),
+        ):
+            lake_runs, file_runs = builds[(kind, "lake")], builds[(kind, "file")]
+            mine, base = median([b["wall"] for b in lake_runs]), median([b["wall"] for b in file_runs])
+            ratio = mine / base
+            bad = [p for p in problems if kind in p]
+            lake_models, file_models = (median([b["model_seconds"] for b in runs]) for runs in (lake_runs, file_runs))
+            lake_other, file_other = (median([b["other_seconds"] for b in runs]) for runs in (lake_runs, file_runs))
+            note = (
+                f"wall time of `dbt build {' '.join(NIGHTLY)}"
+                + (
+                    " --full-refresh`, one run per side (it makes the state the incremental runs start from)"
+                    if kind == "full refresh"
+                    else f"` after +{delta:,} events and rows on both, median of {len(lake_runs)}"
+                )
+                + f"; sum of model execution_time: lake {fmt_s(lake_models)}, file {fmt_s(file_models)} "
+                f"({fmt_ratio(lake_models / file_models) if file_models else 'n/a'}); of the other nodes (data "
+                f"tests, seeds): lake "
+                f"{fmt_s(lake_other)}, file {fmt_s(file_other)}; slowest on the lake: "
+                + ", ".join(f"{name} {sec:.1f}s" for sec, name in lake_runs[-1]["slowest"][:3])
+            )
+            if bad:
+                note = bad[0] + (f" (+{len(bad) - 1} more builds)" if len(bad) > 1 else "") + ". " + note
+            self.results.add(
+                Row(
+                    "lake",
+                    f"{kind} {label}",
+                    fmt_s(mine),
+                    fmt_s(base) + " (file)",
+                    fmt_ratio(ratio),
+                    target,
+                    "error" if bad else (verdict(ratio <= limit) if limit else "n/a"),
+                    note,
+                )
+            )
+
     # ---- running
 
     def fail(self, section: str, label: str, err: BaseException) -> None:
@@ -1182,6 +1468,7 @@ class Bench:
         self.results.error(section, label, err)
 
     def run(self, sections: list[str], write: Callable[[Results, bool], None]) -> None:
+        self.checkpoint = functools.partial(write, self.results, False)
         for name in sections:
             started = time.perf_counter()
             log.info("=== section %s", name)
@@ -1192,6 +1479,83 @@ class Bench:
             self.results.section_seconds[name] = time.perf_counter() - started
             log.info("=== section %s done in %.0f s", name, self.results.section_seconds[name])
             write(self.results, False)
+
+
+def lake_unavailable() -> str | None:
+    """Why the lake cannot be measured here (no PostgreSQL binaries, no extensions); None: it can."""
+    reason = postgres.missing_reason()
+    if reason is not None:
+        return reason
+    try:
+        if not (Path(lake.EXTENSION_DIRECTORY) / f"v{duckdb.__version__}").is_dir():
+            lake.install_extensions()  # offline, from the wheels of `pip install -e '.[lake]'`
+    except (lake.LakeUnavailable, duckdb.Error) as err:
+        return f"{err} (make lake-extensions)"
+    return None
+
+
+def clone_database(server: postgres.Postgres, name: str, template: str) -> None:
+    """CREATE DATABASE name TEMPLATE template, retried while the template's last sessions end."""
+    for attempt in range(20):
+        try:
+            server.create(name, template=template)
+            return
+        except RuntimeError as err:
+            if "being accessed by other users" not in str(err) or attempt == 19:
+                raise
+            time.sleep(0.5)
+
+
+def exactly_once(db: str, records: int, files: int) -> None:
+    """Raise unless the lake holds every record once: its loads' accounting is exact, each load's rows
+    are what it says it landed, every file was landed, and the records' hashes are all distinct."""
+    con = lake.connect_lake(db, read_only=True)
+    try:
+        loads, load_ids, paths, records_in, landed, duplicates, rejected, bad_loads = one_row(
+            con.execute(
+                """
+                with stored as (
+                    select load_id, record_hash from raw.documents
+                    union all
+                    select load_id, record_hash from raw.task_events
+                ),
+                per_load as (select load_id, count(*) as n from stored group by load_id)
+                select count(*), count(distinct l.load_id), count(distinct l.source_path),
+                    coalesce(sum(l.records_in), 0), coalesce(sum(l.records_landed), 0),
+                    coalesce(sum(l.duplicates_skipped), 0), coalesce(sum(l.records_rejected), 0),
+                    count(*) filter (
+                        where l.records_in <> l.records_landed + l.duplicates_skipped + l.records_rejected
+                        or l.records_landed <> coalesce(p.n, 0)
+                    )
+                from raw.loads as l left join per_load as p on l.load_id = p.load_id
+                """
+            )
+        )
+        rows, distinct = one_row(
+            con.execute(
+                "select count(*), count(distinct record_hash) from (select record_hash from raw.documents "
+                "union all select record_hash from raw.task_events)"
+            )
+        )
+    finally:
+        con.close()
+    problems = [
+        what
+        for what, wrong in (
+            (f"{load_ids:,} distinct load ids in {loads:,} loads", load_ids != loads),
+            (f"{paths:,} of {files:,} files in raw.loads", paths != files),
+            (f"{records_in:,} records in, {records:,} expected", records_in != records),
+            (
+                f"{landed:,} landed, {duplicates:,} duplicates, {rejected:,} rejected",
+                (landed, duplicates, rejected) != (records, 0, 0),
+            ),
+            (f"{bad_loads:,} loads whose counts do not add up or match their rows", bad_loads != 0),
+            (f"{rows:,} rows stored, {distinct:,} distinct records", (rows, distinct) != (records, records)),
+        )
+        if wrong
+    ]
+    if problems:
+        raise RuntimeError("after the writers, the lake is not exactly once: " + "; ".join(problems))
 
 
 def readme_queries(readme: Path) -> list[tuple[str, str]]:
@@ -1300,6 +1664,8 @@ def repetitions(args: argparse.Namespace) -> str:
     extra = []
     if not args.only or "dbt" in args.only:
         extra.append(f"dbt: {args.dbt_repeat or args.repeat} incremental + full refresh pairs")
+    if not args.only or "lake" in args.only:
+        extra.append(f"lake dbt: one full refresh, then {args.dbt_repeat or args.repeat} incremental builds, each side")
     if not args.only or "queries" in args.only:
         extra.append(
             f"README queries: {max(QUERY_RUNS, args.repeat)} to {QUERY_MAX_RUNS} runs each, "

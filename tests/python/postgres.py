@@ -42,8 +42,8 @@ def free_port() -> int:
 class Postgres:
     """One running server; ``dsn(name)`` is the libpq DSN of database ``name`` (created by ``create``)."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="lake-pg-"))
+    def __init__(self, parent: Path | None = None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="lake-pg-", dir=parent))
         self.data = self.folder / "data"
         self.port = 0
         if os.geteuid() == 0:  # PostgreSQL never runs as root: as `postgres`, who owns its folders
@@ -84,7 +84,8 @@ class Postgres:
         path = self.folder / "server.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
-    def create(self, name: str) -> str:
+    def psql(self, sql: str) -> None:
+        """Run one statement as the superuser (in database ``postgres``)."""
         proc = self._run(
             str(PG_BIN / "psql"),
             "-h",
@@ -98,10 +99,14 @@ class Postgres:
             "-v",
             "ON_ERROR_STOP=1",
             "-c",
-            f'create database "{name}"',
+            sql,
         )
         if proc.returncode:
-            raise RuntimeError(f"create database {name}: {proc.stderr}")
+            raise RuntimeError(f"{sql}: {proc.stderr}")
+
+    def create(self, name: str, template: str | None = None) -> str:
+        """Create database ``name`` (a copy of ``template``, if given); return its DSN."""
+        self.psql(f'create database "{name}"' + (f' template "{template}"' if template else ""))
         return self.dsn(name)
 
     def dsn(self, name: str) -> str:
