@@ -27,7 +27,8 @@
 -- at or before the newest stored one: a run reported late, or again) reopens the stored values from
 -- its time on: they are judged again, with the new ones, and their change points found again. A tail
 -- is gathered again from its whole history only when a late value has fewer stored values before it
--- than the statistics need (older than the stored tail), or when its annotations changed.
+-- than the statistics need (older than the stored tail), when a stored value is no longer a result (a
+-- measurement reported again), or when its annotations changed.
 {{ config(
     materialized='incremental', incremental_strategy='delete+insert', unique_key='tail_id',
     post_hook="{{ record_watermark(ref('benchmark_results')) }}"
@@ -86,6 +87,26 @@ new_tails as (
 -- (sqlfluff indents the CTEs of an incremental run as if they were nested)
 {%- if is_incremental() %}
 
+late_values as (
+    -- the stored values of the tails with a late value
+    select
+        previous.tail_id,
+        unnest(list_transform(previous.tail_values, lambda v: v.result_id)) as result_id  -- noqa: RF01
+    from {{ this }} as previous
+    inner join new_tails on previous.tail_id = new_tails.tail_id
+    where new_tails.first_new_run_at <= previous.last_run_at
+),
+
+replaced_tails as (
+    -- tails with a stored value that is no longer a result: a measurement reported again, whose new
+    -- report replaced it in benchmark_results
+    select distinct late_values.tail_id from late_values
+    where late_values.result_id not in (
+        select metric_values.result_id from metric_values
+        where metric_values.result_id in (select late_values.result_id from late_values)
+    )
+),
+
 gathered_again as (
     select stored_tails.tail_id from {{ this }} as stored_tails
     left join new_tails on stored_tails.tail_id = new_tails.tail_id
@@ -100,6 +121,7 @@ gathered_again as (
                 )
             ) < {{ tail_runs }}
         )
+        or stored_tails.tail_id in (select replaced_tails.tail_id from replaced_tails)
         or coalesce(stored_tails.annotations_key, '') <> coalesce(annotation_keys.annotations_key, '')
 ),
 
