@@ -73,3 +73,14 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A run's epoch: how many of its tail's expected changes (CTE expected_changes) it is at or after. -#}
+{% macro run_epoch(relation) -%}
+    (
+        select count(*) from expected_changes
+        where
+            expected_changes.tail_id = {{ relation }}.tail_id
+            and expected_changes.starts_at <= {{ relation }}.run_at
+    )
+{%- endmacro %}

@@ -45,16 +45,17 @@ def _noisy(rng: random.Random, levels: list[float], noise: float) -> list[float]
     return [round(level * (1 + rng.gauss(0, noise)), 4) for level in levels]
 
 
-def generate(count: int = 240, seed: int = 19) -> list[Series]:
+def generate(count: int = 240, seed: int = 19, runs_between: tuple[int, int] = (36, 60)) -> list[Series]:
     """``count`` series (seeded): 40% one step, 15% two steps 8-12 runs apart, 15% single outliers,
-    15% slow drifts (at most a quarter of a noise sd per run), 15% pure noise; 36-60 runs each."""
+    15% slow drifts (at most a quarter of a noise sd per run), 15% pure noise; 36-60 runs each (or
+    ``runs_between``)."""
     rng = random.Random(seed)
     kinds = ["step"] * 8 + ["two_steps"] * 3 + ["outliers"] * 3 + ["drift"] * 3 + ["noise"] * 3
     series = []
     for i in range(count):
         kind = kinds[i % len(kinds)]
         noise = NOISE_LEVELS[rng.randrange(len(NOISE_LEVELS))]
-        runs = rng.randint(36, 60)
+        runs = rng.randint(*runs_between)
         base = rng.choice((50.0, 120.0, 800.0, 2400.0))
         levels = [base] * runs
         changes: list[int] = []

@@ -4,6 +4,7 @@ built incrementally in three loads and again from scratch; and the same marts wh
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 
 import pytest
@@ -110,16 +111,19 @@ LATE_MARTS = {
 }
 
 
-def test_late_runs_are_judged_from_the_stored_tail_and_give_the_marts_of_a_full_refresh(tmp_path):
-    """Runs land late: run 30 after the runs up to the fourth-last (30 stored runs before it: judged from
-    the stored tail), then run 0 (none before it: series longer than the stored tail are gathered again
-    from their whole history). Each build gives the marts a full refresh gives."""
+def test_late_runs_are_judged_from_the_runs_before_them_and_give_the_marts_of_a_full_refresh(tmp_path):
+    """Runs land late: run 30 after the runs up to the fourth-last; run 40 after every other; run 0 last
+    (no run before it: every run judged again). In series of up to 68 runs, runs 30 and 40 have more
+    than the 26 stored runs before them the statistics need: judged from the stored tail; in longer
+    ones, from the 26 runs before them, read from history. Each build gives the marts a full refresh
+    gives."""
     db = tmp_path / "w.duckdb"
-    series = generate(120, seed=23)
+    series = generate(120, seed=23, runs_between=(50, 100))
     loads = (
-        lambda s, r: 0 < r < len(s.values) - 3 and r != 30,
+        lambda s, r: 0 < r < len(s.values) - 3 and r not in (30, 40),
         lambda s, r: r == 30 or len(s.values) - 3 <= r < len(s.values) - 1,
-        lambda s, r: r in (0, len(s.values) - 1),
+        lambda s, r: r in (40, len(s.values) - 1),
+        lambda s, r: r == 0,
     )
     selected = ("-s", "+performance_change_points", "+performance_alerts", "+performance_regressions")
     gathered_again = []
@@ -127,7 +131,6 @@ def test_late_runs_are_judged_from_the_stored_tail_and_give_the_marts_of_a_full_
         assert run_ingest(db, write_results(series, tmp_path / f"load_{number}.ndjson", keep=keep)).returncode == 0
         build = run_dbt(db, tmp_path, "build", *selected, "--indirect-selection", "cautious")
         assert build.returncode == 0, build.stdout[-4000:]
-        incremental = {mart: query(db, f"{sql} order by all") for mart, sql in LATE_MARTS.items()}
         gathered_again.append(
             query(
                 db,
@@ -135,12 +138,19 @@ def test_late_runs_are_judged_from_the_stored_tail_and_give_the_marts_of_a_full_
                 "count(*) from staging.int_performance_series_tails",
             )[0]
         )
-    full = run_dbt(db, tmp_path, "run", *selected, "--full-refresh")
-    assert full.returncode == 0, full.stdout[-4000:]
-    assert {mart: query(db, f"{sql} order by all") for mart, sql in LATE_MARTS.items()} == incremental
-    assert incremental["performance_change_points"] and incremental["performance_alerts"]
+        if number < 2:
+            continue
+        incremental = {mart: query(db, f"{sql} order by all") for mart, sql in LATE_MARTS.items()}
+        refreshed = tmp_path / f"refreshed_{number}.duckdb"
+        shutil.copyfile(db, refreshed)
+        full = run_dbt(refreshed, tmp_path, "run", *selected, "--full-refresh")
+        assert full.returncode == 0, full.stdout[-4000:]
+        assert {mart: query(refreshed, f"{sql} order by all") for mart, sql in LATE_MARTS.items()} == incremental
+        assert incremental["performance_change_points"] and incremental["performance_alerts"]
     # (gathered again, stored tail cut, tails) after each load: 52 values kept per tail; histories of
-    # length - 5, - 2 and all runs; the second load judged from the stored tails only
-    cut = [sum(len(s.values) - missing > 52 for s in series) for missing in (5, 2, 0)]
-    assert gathered_again == [(120, cut[0], 120), (0, cut[1], 120), (120, cut[2], 120)]
-    assert 0 < cut[0] < cut[1] < cut[2] < 120
+    # length - 6, - 3, - 1 and all runs; only the first and last loads judge every run again
+    cut = [sum(len(s.values) - missing > 52 for s in series) for missing in (6, 3, 1, 0)]
+    assert gathered_again == [(120, cut[0], 120), (0, cut[1], 120), (0, cut[2], 120), (120, cut[3], 120)]
+    # run 40 has 94 - length stored runs before it (the last 52 of runs 1 to length - 2 but 40): fewer
+    # than 26 in series of more than 68 runs, whose 26 runs before it include runs older than the tail
+    assert 0 < sum(len(s.values) > 68 for s in series) < sum(len(s.values) > 40 for s in series)

@@ -25,10 +25,12 @@
 -- change points are found again only where the new values can change them (the last
 -- forward_runs + radius positions before them, and after), the others are kept. A late value (dated
 -- at or before the newest stored one: a run reported late, or again) reopens the stored values from
--- its time on: they are judged again, with the new ones, and their change points found again. A tail
--- is gathered again from its whole history only when a late value has fewer stored values before it
--- than the statistics need (older than the stored tail), when a stored value is no longer a result (a
--- measurement reported again), or when its annotations changed.
+-- its time on: they are judged again, with the new ones, and their change points found again. When a
+-- late value has fewer stored values before it than the statistics need (it is older than the stored
+-- tail), the tail_runs values before it and every value from its time on are read from history
+-- instead (history gives only their run numbers): the cost grows with how late it is, not with
+-- history. A tail is gathered again from its whole history only when a stored value is no longer a
+-- result (a measurement reported again) or when its annotations changed.
 {{ config(
     materialized='incremental', incremental_strategy='delete+insert', unique_key='tail_id',
     post_hook="{{ record_watermark(ref('benchmark_results')) }}"
@@ -107,22 +109,59 @@ replaced_tails as (
     )
 ),
 
+deep_late_tails as (
+    -- tails with a late value that has fewer than tail_runs stored values before it, and history older
+    -- than the stored tail: judged from the tail_runs values before it, read from history
+    select
+        stored_tails.tail_id,
+        new_tails.first_new_run_at
+    from {{ this }} as stored_tails
+    inner join new_tails on stored_tails.tail_id = new_tails.tail_id
+    where
+        new_tails.first_new_run_at <= stored_tails.last_run_at
+        and stored_tails.history_runs > len(stored_tails.tail_values)
+        and len(
+            list_filter(
+                stored_tails.tail_values, lambda v: v.run_at < new_tails.first_new_run_at  -- noqa: RF01
+            )
+        ) < {{ tail_runs }}
+),
+
 gathered_again as (
     select stored_tails.tail_id from {{ this }} as stored_tails
-    left join new_tails on stored_tails.tail_id = new_tails.tail_id
     left join annotation_keys on stored_tails.tail_id = annotation_keys.tail_id
     where
-        (
-            new_tails.first_new_run_at <= stored_tails.last_run_at
-            and stored_tails.history_runs > len(stored_tails.tail_values)
-            and len(
-                list_filter(
-                    stored_tails.tail_values, lambda v: v.run_at < new_tails.first_new_run_at  -- noqa: RF01
-                )
-            ) < {{ tail_runs }}
-        )
-        or stored_tails.tail_id in (select replaced_tails.tail_id from replaced_tails)
+        stored_tails.tail_id in (select replaced_tails.tail_id from replaced_tails)
         or coalesce(stored_tails.annotations_key, '') <> coalesce(annotation_keys.annotations_key, '')
+),
+
+deep_late_history as (
+    -- every value of a deep late tail, numbered in its epoch; the run numbers are all it needs of history
+    select
+        metric_values.*,
+        deep_late_tails.first_new_run_at,
+        {{ run_epoch('metric_values') }} as epoch
+    from metric_values
+    inner join deep_late_tails on metric_values.tail_id = deep_late_tails.tail_id
+    where metric_values.tail_id not in (select gathered_again.tail_id from gathered_again)
+),
+
+deep_late_values as (
+    -- the tail_runs values before the first late one, and every value from its time on
+    select
+        * exclude (first_new_run_at, epoch, history_position, earlier_runs),
+        run_at >= first_new_run_at as is_new,
+        load_id > {{ watermark }} as is_arrival,
+        case when run_at < first_new_run_at then run_number end as run_number
+    from (
+        select
+            *,
+            row_number() over (partition by tail_id, epoch order by {{ run_order }}) as run_number,
+            row_number() over (partition by tail_id order by {{ run_order }}) as history_position,
+            count(*) filter (where run_at < first_new_run_at) over (partition by tail_id) as earlier_runs
+        from deep_late_history
+    ) as numbered_history
+    where history_position > earlier_runs - {{ tail_runs }}
 ),
 
 stored_tails as (
@@ -149,6 +188,7 @@ stored_values as (
         first_new_run_at,
         unnest(tail_values[kept_runs + 1:], max_depth := 2)  -- noqa: AL03
     from stored_tails
+    where tail_id not in (select deep_late_tails.tail_id from deep_late_tails)
 ),
 
 reopened_values as (
@@ -171,7 +211,9 @@ combined as (
         null::bigint as run_number
     from new_values
     {%- if is_incremental() %}
-        where tail_id not in (select gathered_again.tail_id from gathered_again)
+        where
+            tail_id not in (select gathered_again.tail_id from gathered_again)
+            and tail_id not in (select deep_late_tails.tail_id from deep_late_tails)
         union all by name
         select
             *,
@@ -182,6 +224,8 @@ combined as (
         where tail_id in (select gathered_again.tail_id from gathered_again)
         union all by name
         select * from reopened_values
+        union all by name
+        select * from deep_late_values
     {%- endif %}
 ),
 
@@ -189,12 +233,7 @@ with_epochs as (
     -- epoch: how many expected changes the run is at or after; baselines and windows stay within one
     select
         combined.*,
-        (
-            select count(*) from expected_changes
-            where
-                expected_changes.tail_id = combined.tail_id
-                and expected_changes.starts_at <= combined.run_at
-        ) as epoch
+        {{ run_epoch('combined') }} as epoch
     from combined
 ),
 
