@@ -175,12 +175,23 @@ figure.chart{margin:8px 0 14px}figure.chart:target{outline:2px solid #f4c26b;out
 SCRIPT = """
 const specs = JSON.parse(document.getElementById('report-specs').textContent);
 window.reportViews = {};
-window.reportReady = Promise.all(Array.from(document.querySelectorAll('[data-chart]')).map(el =>
+const draw = el =>
   vegaEmbed(el, specs[el.dataset.chart], {mode: 'vega', renderer: 'svg', actions: false}).then(result => {
     window.reportViews[el.dataset.chart] = result.view;
     el.dataset.rendered = 'true';
-  })
-)).then(() => { document.body.dataset.ready = 'true'; },
+  });
+// the charts in the first screen are drawn before the load event; the others after it, in page order,
+// one per task, so the page opens and scrolls while they are drawn (30 trend charts take seconds)
+const charts = Array.from(document.querySelectorAll('[data-chart]'));
+const firstScreen = charts.filter(el => el.getBoundingClientRect().top < window.innerHeight);
+const drawnFirst = Promise.all(firstScreen.map(draw));
+const loaded = new Promise(resolve => window.addEventListener('load', resolve));
+window.reportReady = Promise.all([drawnFirst, loaded]).then(async () => {
+  for (const el of charts.filter(el => !firstScreen.includes(el))) {
+    await new Promise(resolve => setTimeout(resolve));
+    await draw(el);
+  }
+}).then(() => { document.body.dataset.ready = 'true'; },
         error => { document.body.dataset.ready = 'error'; console.error(error); });
 """
 
