@@ -311,9 +311,25 @@ def test_dbt_on_the_lake_builds_the_marts_of_the_file_and_incremental_equals_ful
     assert lake_query(lake_env, "select count(*) from marts.benchmark_results") == [(40,)]
     check_readers(lake_env, file_db, tmp_path)
 
-    # new loads: late events, a duplicate, tombstones, restarts; an incremental run, then a full refresh
+    # new loads: late events, a duplicate, tombstones, restarts; an incremental build, then a full refresh
     assert run_ingest(None, ROOT / "tests" / "fixtures_late", env=lake_env).returncode == 0
-    run_dbt_on(lake_env, tmp_path / "lake", "run")
+    (before,) = lake_query(lake_env, "select max(snapshot_id) from lake.snapshots()")[0]
+    run_dbt_on(lake_env, tmp_path / "lake", "build")
+    # no view model or stored-failures view was made again (macros/unchanged_views.sql) ...
+    changed = lake_query(lake_env, "select changes from lake.snapshots() where snapshot_id > ?", [before])
+    assert changed and not [c for (c,) in changed if {"views_created", "views_dropped"} & set(c)], changed
+    # ... and a kept view lists the failing rows of today's data: the warn-level conflict of the late loads
+    assert lake_query(lake_env, "select * from test_failures.tasks_listed_by_another_batch") == [("t5", "b1", "b5")]
+    # a view whose stored definition is not the project's is made again
+    con = lake.connect_lake(lake_env["DUCKDB_PATH"])
+    try:
+        con.execute("create or replace view staging.stg_raw__loads as select * from raw.loads limit 0")
+    finally:
+        con.close()
+    run_dbt_on(lake_env, tmp_path / "lake", "run", "--select", "stg_raw__loads")
+    assert lake_query(lake_env, "select count(*), (select count(*) from raw.loads) from staging.stg_raw__loads") == [
+        (5, 5)
+    ]
     incremental = tmp_path / "lake_incremental.duckdb"
     copy_lake_marts(lake_env, incremental)
     run_dbt_on(lake_env, tmp_path / "lake", "run", "--full-refresh")
