@@ -154,7 +154,7 @@ def retry_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> 
                 raise
             log.debug("commit conflicted with another writer (attempt %d): %s", attempt, err)
             # the colliding writers' transactions last about as long as this one: spread them out by
-            # that much (measured, 8 writers on 2 cores: 60 conflicts for 32 commits instead of 99)
+            # that much (measured, 8 writers on 2 cores: 47-69 conflicts for 32 commits instead of 74-99)
             pause(attempt, max(RETRY_PAUSE_SECONDS, time.perf_counter() - started))
     raise AssertionError("unreachable")
 
