@@ -17,9 +17,10 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -40,6 +41,12 @@ MAX_RETRY_COUNT = 100
 # Our own retry, of a whole landing transaction that conflicted (ingest.lake_land): bounded, jittered.
 COMMIT_ATTEMPTS, RETRY_PAUSE_SECONDS, MAX_PAUSE_SECONDS = 50, 0.02, 1.0
 T = TypeVar("T")
+# Writers of one lake take turns at their landing transactions: a PostgreSQL advisory lock of the
+# catalog database (any constant; advisory locks are per database, so per lake). Without turns, eight
+# writers on 2 cores lost the race for the load counter 47-99 times for 32 loads, each time doing
+# their append again (bench/RESULTS.md run 15).
+TURN_LOCK_KEY = 7_212_021
+TURN_WAIT_SECONDS = 60
 
 # The file's landing DDL without what DuckLake cannot hold (sequences, primary keys, per-column
 # compression), and the one-row counter that hands out load ids (see ingest.lake_land).
@@ -131,6 +138,71 @@ def pause(attempt: int, scale: float = RETRY_PAUSE_SECONDS) -> None:
 def prepare_lake(con: duckdb.DuckDBPyConnection) -> None:
     """Create the landing tables, once (concurrent first writers: one wins, the others retry)."""
     retry_transaction(con, lambda: con.execute(LAKE_DDL))
+
+
+# (id of a lake connection, its catalog's DSN) -> the psycopg connection its turns are taken on: one
+# each, since a session holding the lock could take it again (two threads of a process would share it)
+_turn_sessions: dict[tuple[int, str], Any] = {}
+
+
+@contextmanager
+def landing_turn(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Hold this lake's landing turn while the block runs: TURN_LOCK_KEY, a session-level advisory
+    lock taken in the PostgreSQL catalog on a connection of this process's own (a writer killed
+    while holding it releases it as its connection closes). A turn only saves work: exactly-once
+    rests on the conflicting commits of ingest.lake_land. So when no turn can be had (a catalog that
+    is not PostgreSQL, no psycopg, an error, more than TURN_WAIT_SECONDS of waiting), the block runs
+    without one."""
+    session = _turn_session(con)
+    held = False
+    if session is not None:
+        try:
+            session.execute("select pg_advisory_lock(%s)", [TURN_LOCK_KEY])
+            held = True
+        except Exception as err:  # noqa: BLE001  (psycopg's errors; landing goes on without a turn)
+            log.debug("landing without a turn: %s", err)
+            _turn_sessions.pop((id(con), _catalog_dsn(con) or ""), None)
+            session.close()
+    try:
+        yield
+    finally:
+        if held:
+            try:
+                session.execute("select pg_advisory_unlock(%s)", [TURN_LOCK_KEY])
+            except Exception as err:  # noqa: BLE001  (a lost connection has released the lock)
+                log.debug("could not end the landing turn: %s", err)
+                _turn_sessions.pop((id(con), _catalog_dsn(con) or ""), None)
+                session.close()
+
+
+def _catalog_dsn(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The libpq DSN of the lake's PostgreSQL catalog (None: another kind of catalog)."""
+    row = con.execute(
+        "select path from duckdb_databases() where database_name = current_database() and type = 'ducklake'"
+    ).fetchone()
+    path = str(row[0]) if row and row[0] else ""
+    return path.removeprefix("postgres:") if path.startswith("postgres:") else None
+
+
+def _turn_session(con: duckdb.DuckDBPyConnection) -> Any:
+    """The connection to the catalog that ``con`` takes its landing turns on, opened once (None: none can be)."""
+    dsn = _catalog_dsn(con)
+    if dsn is None:
+        return None
+    key = (id(con), dsn)
+    if key not in _turn_sessions:
+        try:
+            import psycopg  # the `lake` extra; without it writers land without turns
+        except ImportError:
+            return None
+        try:
+            session = psycopg.connect(dsn, autocommit=True, application_name="ml-analytics ingest")
+            session.execute(f"set lock_timeout = '{TURN_WAIT_SECONDS}s'")
+        except psycopg.Error as err:
+            log.debug("landing without a turn: %s", err)
+            return None
+        _turn_sessions[key] = session
+    return _turn_sessions[key]
 
 
 def retry_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:

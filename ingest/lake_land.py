@@ -14,6 +14,9 @@ UPDATEs of ``raw.loads`` conflict. Here instead:
   them runs again (ingest.lake.retry_transaction), now seeing the winner's rows: duplicates across
   writers are skipped, and load ids are handed out in commit order (a reader that has seen load n
   has seen every load before it, as incremental models assume).
+- the writers of a lake take turns at that transaction (ingest.lake.landing_turn, a PostgreSQL
+  advisory lock), so that a writer seldom does its append only to lose the race; the turns save
+  work, the conflicting commits keep it exactly once.
 
 A writer killed at any point leaves nothing visible (at most orphaned data files, see
 ingest.maintain).
@@ -30,7 +33,7 @@ from ingest.append import _check_unchanged, land_classified
 from ingest.classify import BAD_LINES_COLUMNS, classify
 from ingest.connect import one_row
 from ingest.discover import Source
-from ingest.lake import retry_transaction
+from ingest.lake import landing_turn, retry_transaction
 from ingest.land import LoadResult, _now, _result, stage_load_results
 from ingest.options import DEFAULT_OPTIONS, IngestOptions
 from ingest.schema import rows_table
@@ -64,7 +67,8 @@ def land_batch(
         _append_loads(con, results, started_at, options.labels)
         return results
 
-    return retry_transaction(con, write)
+    with landing_turn(con):
+        return retry_transaction(con, write)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> Staged:

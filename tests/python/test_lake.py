@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import psycopg
 import pytest
 
 from conftest import ROOT, dbt_invocation, ingest_invocation, minified, run_dbt, run_ingest, write
@@ -195,6 +196,71 @@ def test_eight_writers_at_once_land_every_document_exactly_once(lake_env, tmp_pa
     assert len(loads) == sum(len(files) for files in plan)
     assert sum(row[4] for row in loads) == rejects
     assert sum(row[1] for row in loads) == sum(len(f.read_text().splitlines()) for files in plan for f in files)
+    assert advisory_locks(lake_env) == []  # no writer left its landing turn held
+
+
+def advisory_locks(env: dict[str, str]) -> list[tuple]:
+    """(granted, pid) of every advisory lock in the lake's catalog database, seen by a new session."""
+    with psycopg.connect(env["DUCKDB_PATH"].removeprefix(lake.LAKE_PREFIX + "postgres:"), autocommit=True) as pg:
+        return pg.execute(
+            "select granted, pid from pg_locks where locktype = 'advisory' "
+            "and database = (select oid from pg_database where datname = current_database()) order by granted"
+        ).fetchall()
+
+
+def test_writers_take_turns_at_landing_and_a_turn_ends_with_its_writer(lake_env):
+    assert run_ingest(None, FIXTURES, env=lake_env).returncode == 0  # the lake exists
+    events: list[str] = []
+    first, second = (lake.connect_lake(lake_env["DUCKDB_PATH"]) for _ in range(2))
+
+    def take_second_turn() -> None:
+        events.append("second waits")
+        with lake.landing_turn(second):
+            events.append("second's turn")
+
+    with lake.landing_turn(first):
+        events.append("first's turn")
+        (holder,) = advisory_locks(lake_env)
+        waiting = threading.Thread(target=take_second_turn)
+        waiting.start()
+        while len(advisory_locks(lake_env)) < 2:  # the second writer's session queues for the lock
+            assert waiting.is_alive()
+            time.sleep(0.05)
+        queued, held = advisory_locks(lake_env)
+        assert held == holder and not queued[0] and queued[1] != holder[1]
+        assert events == ["first's turn", "second waits"]
+    waiting.join(timeout=60)
+    assert events == ["first's turn", "second waits", "second's turn"]
+    assert advisory_locks(lake_env) == []
+    for con in (first, second):
+        con.close()
+
+    # a writer killed while it holds the turn: its session ends, and so does the turn
+    holding = subprocess.Popen(
+        [sys.executable, "-c", HOLDS_THE_TURN],
+        cwd=ROOT,
+        env=process_env(lake_env),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holding.stdout is not None and holding.stdout.readline().strip() == "holding"
+    assert [granted for granted, _ in advisory_locks(lake_env)] == [True]
+    holding.kill()
+    holding.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while advisory_locks(lake_env) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert advisory_locks(lake_env) == []
+
+
+HOLDS_THE_TURN = """
+import os, time
+from ingest import lake
+con = lake.connect_lake(os.environ["DUCKDB_PATH"])
+with lake.landing_turn(con):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
 
 
 def run_dbt_on(env: dict[str, str], work: Path, *args: str) -> None:
