@@ -153,26 +153,15 @@ def landing_turn(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     rests on the conflicting commits of ingest.lake_land. So when no turn can be had (a catalog that
     is not PostgreSQL, no psycopg, an error, more than TURN_WAIT_SECONDS of waiting), the block runs
     without one."""
-    session = _turn_session(con)
-    held = False
-    if session is not None:
-        try:
-            session.execute("select pg_advisory_lock(%s)", [TURN_LOCK_KEY])
-            held = True
-        except Exception as err:  # noqa: BLE001  (psycopg's errors; landing goes on without a turn)
-            log.debug("landing without a turn: %s", err)
-            _turn_sessions.pop((id(con), _catalog_dsn(con) or ""), None)
-            session.close()
+    dsn = _catalog_dsn(con)
+    key = (id(con), dsn or "")
+    session = _turn_session(key) if dsn else None
+    held = session is not None and _turn_call(key, "select pg_advisory_lock(%s)")
     try:
         yield
     finally:
         if held:
-            try:
-                session.execute("select pg_advisory_unlock(%s)", [TURN_LOCK_KEY])
-            except Exception as err:  # noqa: BLE001  (a lost connection has released the lock)
-                log.debug("could not end the landing turn: %s", err)
-                _turn_sessions.pop((id(con), _catalog_dsn(con) or ""), None)
-                session.close()
+            _turn_call(key, "select pg_advisory_unlock(%s)")
 
 
 def _catalog_dsn(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -184,25 +173,34 @@ def _catalog_dsn(con: duckdb.DuckDBPyConnection) -> str | None:
     return path.removeprefix("postgres:") if path.startswith("postgres:") else None
 
 
-def _turn_session(con: duckdb.DuckDBPyConnection) -> Any:
-    """The connection to the catalog that ``con`` takes its landing turns on, opened once (None: none can be)."""
-    dsn = _catalog_dsn(con)
-    if dsn is None:
-        return None
-    key = (id(con), dsn)
+def _turn_session(key: tuple[int, str]) -> Any:
+    """The connection to the catalog DSN ``key[1]`` that lake connection ``key[0]`` takes its
+    landing turns on, opened once (None: none can be)."""
     if key not in _turn_sessions:
         try:
             import psycopg  # the `lake` extra; without it writers land without turns
         except ImportError:
             return None
         try:
-            session = psycopg.connect(dsn, autocommit=True, application_name="ml-analytics ingest")
+            session = psycopg.connect(key[1], autocommit=True, application_name="ml-analytics ingest")
             session.execute(f"set lock_timeout = '{TURN_WAIT_SECONDS}s'")
         except psycopg.Error as err:
             log.debug("landing without a turn: %s", err)
             return None
         _turn_sessions[key] = session
     return _turn_sessions[key]
+
+
+def _turn_call(key: tuple[int, str], sql: str) -> bool:
+    """Take or end the turn on ``key``'s session; on an error (a lost connection has released its
+    lock) forget the session, so that the next turn opens a new one."""
+    try:
+        _turn_sessions[key].execute(sql, [TURN_LOCK_KEY])
+        return True
+    except Exception as err:  # noqa: BLE001  (psycopg's errors: landing goes on without a turn)
+        log.debug("landing turn: %s: %s", sql, err)
+        _turn_sessions.pop(key).close()
+        return False
 
 
 def retry_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
