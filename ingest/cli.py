@@ -10,7 +10,7 @@ import sys
 import duckdb
 
 from ingest import lake, lake_land
-from ingest.connect import LockTimeout, NotADatabase, connect, one_row
+from ingest.connect import LockTimeout, NotADatabase, connect
 from ingest.discover import Source, UsageError, discover
 from ingest.land import (
     BatchNotReadable,
@@ -105,9 +105,7 @@ def report(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: int) -> No
 
 def database_file(con: duckdb.DuckDBPyConnection) -> str:
     """The absolute path of the connection's database file."""
-    (path, kind) = one_row(
-        con.execute("select path, type from duckdb_databases() where database_name = current_database()")
-    )
+    path, kind = lake.current_database(con)
     if kind == "ducklake":
         return lake.LAKE_PREFIX + path
     return os.path.abspath(path) if path else ":memory:"

@@ -69,9 +69,17 @@ def is_lake(db: str) -> bool:
     return str(db).startswith(LAKE_PREFIX)
 
 
+def current_database(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """(path, type) of the connection's database in use: a file's path (empty in memory) and
+    ``duckdb``, or the lake's catalog (``postgres:<dsn>``) and ``ducklake``."""
+    path, kind = con.execute(
+        "select coalesce(path, ''), type from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0]
+    return path, kind
+
+
 def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute("select type from duckdb_databases() where database_name = current_database()").fetchone()
-    return row is not None and row[0] == "ducklake"
+    return current_database(con)[1] == "ducklake"
 
 
 def open_duckdb(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -166,11 +174,10 @@ def landing_turn(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _catalog_dsn(con: duckdb.DuckDBPyConnection) -> str | None:
     """The libpq DSN of the lake's PostgreSQL catalog (None: another kind of catalog)."""
-    row = con.execute(
-        "select path from duckdb_databases() where database_name = current_database() and type = 'ducklake'"
-    ).fetchone()
-    path = str(row[0]) if row and row[0] else ""
-    return path.removeprefix("postgres:") if path.startswith("postgres:") else None
+    path, kind = current_database(con)
+    if kind != "ducklake" or not path.startswith("postgres:"):
+        return None
+    return path.removeprefix("postgres:")
 
 
 def _turn_session(key: tuple[int, str]) -> Any:
